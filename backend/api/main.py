@@ -1,0 +1,67 @@
+"""The FastAPI application: chat API, health, metrics and the web chat page."""
+
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.responses import FileResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+from prometheus_client import make_asgi_app
+
+from backend.api.routes import chat, conversations, health
+from backend.core.config import Settings, get_settings
+from backend.core.db import create_db_engine
+from backend.runtime.base import ChatModel
+from backend.runtime.factory import load_configured_model
+from backend.runtime.holder import ModelHolder
+from frontend import STATIC_DIR
+from prompts import SupportPrompt
+
+logger = logging.getLogger(__name__)
+
+
+def create_app(
+    settings: Settings | None = None,
+    model_loader: Callable[[], ChatModel] | None = None,
+) -> FastAPI:
+    """The app for `settings`; the model loads in the background at start-up.
+
+    The database schema must already be migrated (`supportbot serve` does it first).
+    """
+    settings = settings or get_settings()
+    load_model = model_loader or (lambda: load_configured_model(settings))
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.model_holder.start_loading(load_model)
+        yield
+        app.state.engine.dispose()
+
+    app = FastAPI(
+        title="supportbot",
+        summary="Customer-support chat: LoRA-tuned model, prompt layer, human hand-off.",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = create_db_engine(settings.database_url)
+    app.state.model_holder = ModelHolder()
+    app.state.prompt = SupportPrompt(settings.prompt_version, settings.company_name)
+
+    app.include_router(health.router)
+    app.include_router(chat.router)
+    app.include_router(conversations.router)
+    app.mount("/metrics", make_asgi_app())
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+
+    @app.get("/", include_in_schema=False)
+    def chat_page() -> FileResponse:
+        return FileResponse(STATIC_DIR / "index.html")
+
+    @app.exception_handler(Exception)
+    async def unexpected_error(request: Request, error: Exception) -> JSONResponse:
+        logger.exception("unhandled error on %s %s", request.method, request.url.path)
+        return JSONResponse({"detail": "internal server error"}, status_code=500)
+
+    return app

@@ -1,0 +1,49 @@
+"""Liveness, readiness and what the chat page shows about the service."""
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+
+from backend.api.deps import EngineDep, HolderDep, PromptDep, SettingsDep
+from backend.api.schemas import ServiceInfo
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/healthz")
+def healthz() -> dict[str, str]:
+    """The process is alive."""
+    return {"status": "ok"}
+
+
+@router.get("/readyz", responses={503: {"description": "model or database not ready"}})
+def readyz(engine: EngineDep, holder: HolderDep) -> JSONResponse:
+    """Whether the model is loaded and the database answers."""
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        database = "ok"
+    except Exception as error:  # any failure means not ready; the reason is reported
+        database = f"error: {type(error).__name__}"
+    model = holder.model
+    ready = model is not None and database == "ok"
+    body = {
+        "status": "ready" if ready else "not_ready",
+        "model": holder.state,
+        "model_name": model.info.name if model else None,
+        "model_error": holder.error,
+        "database": database,
+    }
+    return JSONResponse(body, status_code=200 if ready else 503)
+
+
+@router.get("/api/info")
+def info(settings: SettingsDep, holder: HolderDep, prompt: PromptDep) -> ServiceInfo:
+    """Company name and the model, adapter and prompt version serving replies."""
+    model = holder.model
+    return ServiceInfo(
+        company_name=settings.company_name,
+        model=model.info.name if model else None,
+        adapter_version=model.info.adapter_version if model else None,
+        prompt_version=prompt.version,
+    )

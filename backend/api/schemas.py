@@ -1,0 +1,73 @@
+"""Request and response bodies of the chat API (the contract in DESIGN.md)."""
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from backend.models import ConversationStatus, MessagePublic, Rating
+
+MAX_MESSAGE_CHARS = 4000
+
+MessageText = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_MESSAGE_CHARS)
+]
+
+
+class ChatRequest(BaseModel):
+    """A customer message; without conversation_id it starts a new conversation."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    message: MessageText
+    conversation_id: uuid.UUID | None = None
+
+
+class ChatResponse(BaseModel):
+    """The bot's reply. `conversation_token` is set only when the conversation was created."""
+
+    conversation_id: uuid.UUID
+    conversation_token: str | None = Field(
+        None, description="Secret for later calls (X-Conversation-Token); returned once."
+    )
+    message_id: uuid.UUID
+    reply: str
+    escalated: bool = False
+    escalation_reason: str | None = None
+    sources: list[dict[str, Any]] = Field(default_factory=list)
+
+
+class ConversationPublic(BaseModel):
+    """A conversation with all its messages, oldest first."""
+
+    id: uuid.UUID
+    status: ConversationStatus
+    created_at: datetime
+    messages: list[MessagePublic]
+
+
+class FeedbackRequest(BaseModel):
+    """Thumbs up or down on one bot reply."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    message_id: uuid.UUID
+    rating: Rating
+    comment: Annotated[str, StringConstraints(max_length=MAX_MESSAGE_CHARS)] | None = None
+
+
+class FeedbackPublic(BaseModel):
+    """The rating now stored for a message."""
+
+    message_id: uuid.UUID
+    rating: Rating
+
+
+class ServiceInfo(BaseModel):
+    """What the chat page shows about the service."""
+
+    company_name: str
+    model: str | None
+    adapter_version: str | None
+    prompt_version: str

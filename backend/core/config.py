@@ -1,0 +1,63 @@
+"""Every setting of supportbot in one place: env vars `SUPPORTBOT_*` and an optional `.env` file."""
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+STARTER_MODEL = "starter"
+
+
+class Settings(BaseSettings):
+    """Runtime configuration; the defaults run everything embedded on one machine."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="SUPPORTBOT_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    data_dir: Path = Field(Path("data"), description="Where the database and built models live.")
+    database_url: str = Field(
+        "", description="SQLAlchemy URL; empty means a SQLite file in data_dir."
+    )
+    host: str = "127.0.0.1"
+    port: int = 8000
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+
+    company_name: str = Field("Larkspur Outdoor", description="Shown in the chat and the prompt.")
+    prompt_version: str = Field("v1", description="Directory under prompts/templates.")
+
+    base_model: str = Field(
+        STARTER_MODEL,
+        description="Hub id or local directory of a causal LM; 'starter' builds the offline one.",
+    )
+    adapter_path: Path | None = Field(None, description="A peft LoRA adapter directory to apply.")
+    device: Literal["auto", "cpu", "cuda"] = "auto"
+    max_new_tokens: int = Field(160, ge=1, le=2048)
+    temperature: float = Field(0.0, ge=0.0, le=2.0, description="0 means greedy decoding.")
+    repetition_penalty: float = Field(1.1, ge=1.0, le=2.0)
+    max_concurrent_generations: int = Field(
+        1, ge=1, description="Generations run at once per process; more queue."
+    )
+
+    starter_train_minutes: float = Field(
+        7.0, gt=0, description="Training budget when building the starter model."
+    )
+
+    @model_validator(mode="after")
+    def _default_database_url(self) -> "Settings":
+        if not self.database_url:
+            self.database_url = f"sqlite:///{(self.data_dir / 'supportbot.db').resolve()}"
+        return self
+
+    @property
+    def starter_dir(self) -> Path:
+        """Directory of the offline starter model built by `supportbot build-starter`."""
+        return self.data_dir / "models" / STARTER_MODEL
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings, read once from the environment."""
+    return Settings()

@@ -1,0 +1,57 @@
+"""What the chat service needs from a model, whatever runs it (in process or remote)."""
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Protocol
+
+from prompts import ChatMessages
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """Identifies the model that wrote a reply; stored with every bot message."""
+
+    name: str
+    adapter_version: str | None = None
+
+
+@dataclass(frozen=True)
+class Generation:
+    """A finished reply and how it was made."""
+
+    text: str
+    generated_tokens: int
+    mean_logprob: float | None
+    latency_ms: float
+    first_token_ms: float | None
+
+
+class GenerationError(RuntimeError):
+    """The model failed to produce a reply."""
+
+
+class ChatModel(Protocol):
+    """A chat model that streams replies to rendered chat messages."""
+
+    info: ModelInfo
+
+    @property
+    def prompt_budget(self) -> int:
+        """How many prompt tokens fit beside the longest reply."""
+        ...
+
+    def count_tokens(self, messages: ChatMessages) -> int:
+        """Prompt length of `messages` in the model's tokens."""
+        ...
+
+    def stream(self, messages: ChatMessages) -> AsyncIterator[str | Generation]:
+        """Text deltas as they are generated, then one final `Generation`."""
+        ...
+
+
+async def generate(model: ChatModel, messages: ChatMessages) -> Generation:
+    """The whole reply of `model` to `messages`."""
+    async for item in model.stream(messages):
+        if isinstance(item, Generation):
+            return item
+    raise GenerationError("the model stream ended without a reply")

@@ -1,0 +1,56 @@
+"""Build the configured chat model from settings: starter, hub id or local path, plus adapter."""
+
+import logging
+from pathlib import Path
+
+from backend.core.config import STARTER_MODEL, Settings
+from backend.runtime.base import ModelInfo
+from backend.runtime.loading import load_causal_lm, pick_device
+from backend.runtime.local import LocalChatModel, generation_config_for
+from training.starter.artifact import build_info, is_built
+
+logger = logging.getLogger(__name__)
+
+
+class StarterNotBuiltError(RuntimeError):
+    """The starter model is configured but has not been built yet."""
+
+
+def starter_model_name(starter_dir: Path) -> str:
+    """The name recorded for replies of the starter, unique per build."""
+    info = build_info(starter_dir)
+    return f"{info['name']}-{info['build_id']}"
+
+
+def load_configured_model(settings: Settings) -> LocalChatModel:
+    """The chat model the settings ask for, falling back to the starter if a hub model fails."""
+    device = pick_device(settings.device)
+    if settings.base_model == STARTER_MODEL:
+        model_id, name = _starter(settings), None
+    else:
+        model_id, name = settings.base_model, settings.base_model
+    adapter = settings.adapter_path
+    try:
+        model, tokenizer = load_causal_lm(model_id, adapter, device)
+    except OSError as error:
+        if settings.base_model == STARTER_MODEL or not is_built(settings.starter_dir):
+            raise
+        logger.warning("cannot load %s (%s); serving the starter", settings.base_model, error)
+        model_id, name, adapter = _starter(settings), None, None
+        model, tokenizer = load_causal_lm(model_id, None, device)
+    info = ModelInfo(
+        name=name or starter_model_name(Path(model_id)),
+        adapter_version=adapter.name if adapter else None,
+    )
+    config = generation_config_for(
+        model, tokenizer, settings.max_new_tokens, settings.temperature, settings.repetition_penalty
+    )
+    return LocalChatModel(model, tokenizer, info, config, settings.max_concurrent_generations)
+
+
+def _starter(settings: Settings) -> Path:
+    if not is_built(settings.starter_dir):
+        raise StarterNotBuiltError(
+            f"no starter model in {settings.starter_dir}; run `supportbot build-starter`"
+        )
+    return settings.starter_dir

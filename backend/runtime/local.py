@@ -1,0 +1,178 @@
+"""A chat model that runs in this process with transformers (and peft for adapters).
+
+`generate` blocks, so it runs on a dedicated thread pool; text reaches the event loop through a
+`TextStreamer` callback, and a stopping criterion ends generation when the reader goes away.
+"""
+
+import asyncio
+import threading
+import time
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
+
+import torch
+from transformers import (
+    GenerationConfig,
+    PreTrainedModel,
+    StoppingCriteria,
+    StoppingCriteriaList,
+    TextStreamer,
+)
+from transformers.tokenization_utils_base import PreTrainedTokenizerBase
+
+from backend.runtime.base import Generation, GenerationError, ModelInfo
+from prompts import ChatMessages
+
+
+class _CallbackStreamer(TextStreamer):
+    """Hands each finished piece of text to a callback and notes when the first token came."""
+
+    def __init__(self, tokenizer: PreTrainedTokenizerBase, on_text: Callable[[str], None]):
+        super().__init__(tokenizer, skip_prompt=True, skip_special_tokens=True)
+        self._on_text = on_text
+        self.first_token_at: float | None = None
+
+    def put(self, value: torch.Tensor) -> None:
+        if not self.next_tokens_are_prompt and self.first_token_at is None:
+            self.first_token_at = time.perf_counter()
+        super().put(value)
+
+    def on_finalized_text(self, text: str, stream_end: bool = False) -> None:
+        if text:
+            self._on_text(text)
+
+
+class _StopWhenSet(StoppingCriteria):
+    def __init__(self, event: threading.Event) -> None:
+        self.event = event
+
+    def __call__(
+        self, input_ids: torch.LongTensor, scores: object, **kwargs: object
+    ) -> torch.Tensor:
+        return torch.full(
+            (input_ids.shape[0],), self.event.is_set(), dtype=torch.bool, device=input_ids.device
+        )
+
+
+def generation_config_for(
+    model: PreTrainedModel,
+    tokenizer: PreTrainedTokenizerBase,
+    max_new_tokens: int,
+    temperature: float,
+    repetition_penalty: float,
+) -> GenerationConfig:
+    """Decoding settings: greedy when temperature is 0, else sampling."""
+    sampling = (
+        {"do_sample": True, "temperature": temperature, "top_p": 0.95}
+        if temperature
+        else {"do_sample": False}
+    )
+    eos = model.generation_config.eos_token_id or tokenizer.eos_token_id
+    return GenerationConfig(
+        max_new_tokens=max_new_tokens,
+        repetition_penalty=repetition_penalty,
+        eos_token_id=eos,
+        pad_token_id=tokenizer.pad_token_id,
+        **sampling,
+    )
+
+
+class LocalChatModel:
+    """A transformers model (with or without a LoRA adapter) behind the `ChatModel` protocol."""
+
+    def __init__(
+        self,
+        model: PreTrainedModel,
+        tokenizer: PreTrainedTokenizerBase,
+        info: ModelInfo,
+        generation_config: GenerationConfig,
+        max_concurrent: int = 1,
+    ) -> None:
+        self.model = model
+        self.tokenizer = tokenizer
+        self.info = info
+        self.generation_config = generation_config
+        self._executor = ThreadPoolExecutor(max_concurrent, thread_name_prefix="generate")
+
+    @property
+    def context_window(self) -> int:
+        """Longest sequence (prompt and reply) the model handles."""
+        return int(getattr(self.model.config, "max_position_embeddings", 2048))
+
+    @property
+    def prompt_budget(self) -> int:
+        """How many prompt tokens fit beside the longest reply."""
+        return self.context_window - int(self.generation_config.max_new_tokens)
+
+    def count_tokens(self, messages: ChatMessages) -> int:
+        """Prompt length of `messages` in this model's tokens."""
+        ids = self.tokenizer.apply_chat_template(
+            messages, add_generation_prompt=True, tokenize=True, return_dict=False
+        )
+        return len(ids)
+
+    async def stream(self, messages: ChatMessages) -> AsyncIterator[str | Generation]:
+        """Text deltas as they are generated, then one final `Generation`."""
+        loop = asyncio.get_running_loop()
+        queue: asyncio.Queue[str | Generation | BaseException] = asyncio.Queue()
+        stop = threading.Event()
+
+        def emit(item: str | Generation | BaseException) -> None:
+            if not loop.is_closed():
+                loop.call_soon_threadsafe(queue.put_nowait, item)
+
+        def work() -> None:
+            try:
+                emit(self.generate_blocking(messages, emit, stop))
+            except Exception as error:  # reported to the reader, not lost in the thread
+                emit(error)
+
+        loop.run_in_executor(self._executor, work)
+        try:
+            while True:
+                item = await queue.get()
+                if isinstance(item, BaseException):
+                    raise GenerationError(f"generation failed: {item}") from item
+                yield item
+                if isinstance(item, Generation):
+                    return
+        finally:
+            stop.set()
+
+    def generate_blocking(
+        self,
+        messages: ChatMessages,
+        on_text: Callable[[str], None] = lambda _: None,
+        stop: threading.Event | None = None,
+    ) -> Generation:
+        """Generate a reply on the calling thread, passing text pieces to `on_text`."""
+        started = time.perf_counter()
+        inputs = self.tokenizer.apply_chat_template(
+            messages, add_generation_prompt=True, return_tensors="pt", return_dict=True
+        ).to(self.model.device)
+        streamer = _CallbackStreamer(self.tokenizer, on_text)
+        with torch.inference_mode():
+            output = self.model.generate(
+                **inputs,
+                generation_config=self.generation_config,
+                streamer=streamer,
+                stopping_criteria=StoppingCriteriaList([_StopWhenSet(stop or threading.Event())]),
+                return_dict_in_generate=True,
+                output_scores=True,
+            )
+            new_tokens = output.sequences[0, inputs["input_ids"].shape[1] :]
+            token_logprobs = self.model.compute_transition_scores(
+                output.sequences, output.scores, normalize_logits=True
+            )[0]
+        finite = token_logprobs[torch.isfinite(token_logprobs)]
+        mean_logprob = float(finite.mean()) if finite.numel() else None
+        finished = time.perf_counter()
+        return Generation(
+            text=self.tokenizer.decode(new_tokens, skip_special_tokens=True).strip(),
+            generated_tokens=int(new_tokens.numel()),
+            mean_logprob=mean_logprob,
+            latency_ms=(finished - started) * 1000,
+            first_token_ms=(streamer.first_token_at - started) * 1000
+            if streamer.first_token_at
+            else None,
+        )

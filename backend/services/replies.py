@@ -1,0 +1,88 @@
+"""Produce the bot's reply for a started turn, as a whole or as a stream of events.
+
+The reply is generated and stored by a task of its own, so a customer who closes the page
+mid-stream still finds the full reply in the conversation later.
+"""
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+from starlette.concurrency import run_in_threadpool
+
+from backend.api.schemas import ChatResponse
+from backend.core.metrics import REPLIES, observe_generation
+from backend.runtime.base import ChatModel, Generation, GenerationError
+from backend.services.chat import StartedTurn, record_reply
+from prompts import SupportPrompt
+
+logger = logging.getLogger(__name__)
+
+_running: set[asyncio.Task] = set()  # keeps reply tasks alive after their reader leaves
+
+
+@dataclass(frozen=True)
+class Delta:
+    """A piece of reply text."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Failed:
+    """The reply could not be produced."""
+
+    detail: str
+
+
+ReplyEvent = Delta | ChatResponse | Failed
+
+
+async def _produce(
+    engine: Engine,
+    turn: StartedTurn,
+    model: ChatModel,
+    prompt: SupportPrompt,
+    queue: asyncio.Queue[ReplyEvent],
+    endpoint: str,
+) -> None:
+    try:
+        generation: Generation | None = None
+        async for item in model.stream(turn.prompt_messages):
+            if isinstance(item, Generation):
+                generation = item
+            else:
+                queue.put_nowait(Delta(item))
+        if generation is None:
+            raise GenerationError("the model stream ended without a reply")
+        observe_generation(
+            generation.latency_ms, generation.first_token_ms, generation.generated_tokens
+        )
+        response = await run_in_threadpool(record_reply, engine, turn, generation, model, prompt)
+        REPLIES.labels(endpoint, "ok").inc()
+        queue.put_nowait(response)
+    except GenerationError as error:
+        logger.error("reply for conversation %s failed: %s", turn.conversation_id, error)
+        REPLIES.labels(endpoint, "model_error").inc()
+        queue.put_nowait(Failed("the model could not answer; please try again"))
+
+
+async def reply_events(
+    engine: Engine,
+    turn: StartedTurn,
+    model: ChatModel,
+    prompt: SupportPrompt,
+    endpoint: str,
+) -> AsyncIterator[ReplyEvent]:
+    """Deltas of the reply, then the stored `ChatResponse` (or `Failed`)."""
+    queue: asyncio.Queue[ReplyEvent] = asyncio.Queue()
+    task = asyncio.create_task(_produce(engine, turn, model, prompt, queue, endpoint))
+    _running.add(task)
+    task.add_done_callback(_running.discard)
+    while True:
+        event = await queue.get()
+        yield event
+        if not isinstance(event, Delta):
+            return

@@ -1,0 +1,132 @@
+"""Render a support conversation into chat messages with langchain-core.
+
+Serving and training both call `SupportPrompt.render`, so a fine-tuned model sees exactly the
+format it was trained on.
+"""
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Literal, Protocol
+
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
+from langchain_core.prompts import ChatPromptTemplate, MessagesPlaceholder
+from langchain_core.runnables import Runnable, RunnableLambda
+
+from prompts.templates import load_template
+
+ChatMessages = list[dict[str, str]]
+TokenCounter = Callable[[ChatMessages], int]
+
+_LANGCHAIN_TO_CHAT_ROLE = {"system": "system", "human": "user", "ai": "assistant"}
+
+
+class HistoryTurn(Protocol):
+    """Anything with a role (customer, bot or agent) and a text."""
+
+    @property
+    def role(self) -> str: ...
+
+    @property
+    def text(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One earlier message of the conversation."""
+
+    role: Literal["customer", "bot", "agent"]
+    text: str
+
+
+def to_chat_messages(messages: Sequence[BaseMessage]) -> ChatMessages:
+    """LangChain messages as the role/content dicts a tokenizer chat template expects."""
+    return [{"role": _LANGCHAIN_TO_CHAT_ROLE[m.type], "content": str(m.content)} for m in messages]
+
+
+def _history_messages(history: Sequence[HistoryTurn]) -> list[BaseMessage]:
+    # Agents and the bot both speak for the company, so both are the assistant side.
+    converted: list[BaseMessage] = []
+    for turn in history:
+        if turn.role == "customer":
+            converted.append(HumanMessage(turn.text))
+        elif turn.role in ("bot", "agent"):
+            converted.append(AIMessage(turn.text))
+    return converted
+
+
+class SupportPrompt:
+    """The support prompt of one template version for one company."""
+
+    def __init__(self, version: str, company_name: str) -> None:
+        files = load_template(version)
+        self.version = version
+        self.company_name = company_name
+        template = ChatPromptTemplate.from_messages(
+            [
+                ("system", files.system),
+                MessagesPlaceholder("history"),
+                ("human", files.reply),
+            ]
+        )
+        self.chain: Runnable[dict, ChatMessages] = template | RunnableLambda(
+            lambda value: to_chat_messages(value.to_messages())
+        )
+
+    def render(
+        self, history: Sequence[HistoryTurn], message: str, context: str = ""
+    ) -> ChatMessages:
+        """The chat messages for replying to `message` after `history`."""
+        return self.chain.invoke(
+            {
+                "company_name": self.company_name,
+                "context": context,
+                "history": _history_messages(history),
+                "message": message,
+            }
+        )
+
+    def render_within_budget(
+        self,
+        history: Sequence[HistoryTurn],
+        message: str,
+        count_tokens: TokenCounter,
+        budget: int,
+        context: str = "",
+    ) -> ChatMessages:
+        """Like `render`, keeping the newest history that fits `budget` tokens.
+
+        If the message alone does not fit, its end is cut off so that the model still answers.
+        """
+
+        def history_fits(start: int) -> bool:
+            return count_tokens(self.render(history[start:], message, context)) <= budget
+
+        start = _first_fitting_turn(len(history), history_fits)
+        # Chat templates expect the history to open with a customer turn.
+        while start < len(history) and history[start].role != "customer":
+            start += 1
+        if start < len(history) or history_fits(len(history)):
+            return self.render(history[start:], message, context)
+
+        def message_tokens(text: str) -> int:
+            return count_tokens(self.render([], text, context))
+
+        return self.render([], _shorten_to_fit(message, budget, message_tokens), context)
+
+
+def _first_fitting_turn(n_turns: int, fits: Callable[[int], bool]) -> int:
+    """Smallest start index whose suffix of the history fits; n_turns if none does."""
+    low, high = 0, n_turns
+    while low < high:
+        middle = (low + high) // 2
+        if fits(middle):
+            high = middle
+        else:
+            low = middle + 1
+    return low
+
+
+def _shorten_to_fit(message: str, budget: int, count: Callable[[str], int]) -> str:
+    while len(message) > 1 and (tokens := count(message)) > budget:
+        message = message[: max(1, int(len(message) * budget / tokens * 0.9))]
+    return message

@@ -1,0 +1,112 @@
+"""Shared fixtures: a database per backend (SQLite and PostgreSQL), a tiny model, the app."""
+
+import os
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from fastapi.testclient import TestClient
+
+from backend.api.main import create_app
+from backend.core.config import Settings
+from backend.core.db import migrate
+from training.starter.architecture import StarterArchitecture
+from training.starter.build import StarterBuildArgs, build_starter
+
+POSTGRES_ADMIN_URL = os.environ.get(
+    "SUPPORTBOT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+REQUIRE_POSTGRES = os.environ.get("SUPPORTBOT_REQUIRE_POSTGRES") == "1"
+
+
+@contextmanager
+def throwaway_postgres_database() -> Iterator[str]:
+    """A new empty PostgreSQL database, dropped afterwards; skips (or fails in CI) without one."""
+    admin = sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(sa.text("SELECT 1"))
+    except sa.exc.OperationalError as error:
+        admin.dispose()
+        reason = f"PostgreSQL not reachable at {admin.url.render_as_string()}: {error.orig}"
+        if REQUIRE_POSTGRES:
+            pytest.fail(reason)
+        pytest.skip(reason)
+    name = f"supportbot_test_{uuid.uuid4().hex[:12]}"
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield admin.url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path_factory) -> Iterator[str]:
+    """A freshly migrated database; every test that uses it runs on SQLite and PostgreSQL."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'test.db'}"
+        migrate(url)
+        yield url
+    else:
+        with throwaway_postgres_database() as url:
+            migrate(url)
+            yield url
+
+
+@pytest.fixture(scope="session")
+def tiny_model_dir(tmp_path_factory) -> Path:
+    """A tiny starter built by the real build pipeline in a few seconds of training."""
+    output_dir = tmp_path_factory.mktemp("tiny") / "starter"
+    build_starter(
+        StarterBuildArgs(
+            output_dir=output_dir,
+            train_minutes=0.25,
+            vocab_size=600,
+            architecture=StarterArchitecture(
+                hidden_size=64,
+                num_layers=2,
+                num_heads=2,
+                intermediate_size=128,
+                context_window=512,
+            ),
+            batch_size=16,
+            max_length=256,
+        )
+    )
+    return output_dir
+
+
+def tiny_settings(data_dir: Path, database_url: str, model_dir: Path, **overrides) -> Settings:
+    """Settings that serve the tiny model from the given database."""
+    return Settings(
+        data_dir=data_dir,
+        database_url=database_url,
+        base_model=str(model_dir),
+        max_new_tokens=24,
+        **overrides,
+    )
+
+
+def wait_until_ready(client: TestClient, timeout_s: float = 60) -> None:
+    """Block until /readyz says the model is loaded."""
+    deadline = time.monotonic() + timeout_s
+    while client.get("/readyz").status_code != 200:
+        if time.monotonic() > deadline:
+            raise TimeoutError(client.get("/readyz").json())
+        time.sleep(0.05)
+
+
+@pytest.fixture(scope="session")
+def client(database_url: str, tiny_model_dir: Path, tmp_path_factory) -> Iterator[TestClient]:
+    """A client of the app serving the tiny model, on each database backend."""
+    settings = tiny_settings(tmp_path_factory.mktemp("data"), database_url, tiny_model_dir)
+    with TestClient(create_app(settings)) as test_client:
+        wait_until_ready(test_client)
+        yield test_client

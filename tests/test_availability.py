@@ -1,0 +1,94 @@
+"""What customers get while the model is loading, failed to load, or fails mid-reply."""
+
+import threading
+
+from fastapi.testclient import TestClient
+from sqlmodel import Session, select
+
+from backend.api.main import create_app
+from backend.core.db import create_db_engine
+from backend.models import Message, Role
+from backend.runtime.base import GenerationError, ModelInfo
+from tests.conftest import tiny_settings, wait_until_ready
+
+
+class BrokenModel:
+    """A model double whose generation always fails after a first piece of text."""
+
+    info = ModelInfo("broken")
+    prompt_budget = 1000
+
+    def count_tokens(self, messages):
+        return sum(len(m["content"].split()) for m in messages)
+
+    async def stream(self, messages):
+        yield "Let me"
+        raise GenerationError("device lost")
+
+
+def count_rows(database_url, table):
+    engine = create_db_engine(database_url)
+    with Session(engine) as session:
+        count = len(session.exec(select(table)).all())
+    engine.dispose()
+    return count
+
+
+def test_while_loading_readyz_is_503_and_chat_is_refused_without_storing(
+    database_url, tiny_model_dir, tmp_path
+):
+    release = threading.Event()
+
+    def slow_loader():
+        release.wait(30)
+        raise RuntimeError("test is over")
+
+    settings = tiny_settings(tmp_path, database_url, tiny_model_dir)
+    before = count_rows(database_url, Message)
+    with TestClient(create_app(settings, model_loader=slow_loader)) as client:
+        ready = client.get("/readyz")
+        assert ready.status_code == 503 and ready.json()["model"] == "loading"
+        assert client.get("/healthz").status_code == 200
+        refused = client.post("/api/chat", json={"message": "hello?"})
+        assert refused.status_code == 503
+        assert "not ready" in refused.json()["detail"] and refused.headers["retry-after"]
+        release.set()
+    assert count_rows(database_url, Message) == before
+
+
+def test_a_failed_load_is_reported_by_readyz(database_url, tmp_path):
+    settings = tiny_settings(tmp_path, database_url, tmp_path / "no-such-model")
+    with TestClient(create_app(settings)) as client:
+        for _ in range(200):
+            body = client.get("/readyz").json()
+            if body["model"] == "failed":
+                break
+            threading.Event().wait(0.05)
+        assert body["status"] == "not_ready" and body["model"] == "failed"
+        assert "no-such-model" in body["model_error"]
+
+
+def test_a_generation_failure_keeps_the_customer_message(database_url, tiny_model_dir, tmp_path):
+    settings = tiny_settings(tmp_path, database_url, tiny_model_dir)
+    with TestClient(create_app(settings, model_loader=BrokenModel)) as client:
+        wait_until_ready(client)
+        failed = client.post("/api/chat", json={"message": "My tent pole snapped, order 55120"})
+        assert failed.status_code == 503
+        assert failed.json()["detail"] == "the model could not answer; please try again"
+        streamed = client.post("/api/chat/stream", json={"message": "Still broken, order 55120"})
+        assert streamed.status_code == 200
+        assert "event: error" in streamed.text and "could not answer" in streamed.text
+
+    engine = create_db_engine(database_url)
+    with Session(engine) as session:
+        kept = session.exec(
+            select(Message.text).where(
+                Message.text.in_(["My tent pole snapped, order 55120", "Still broken, order 55120"])
+            )
+        ).all()
+        roles = session.exec(
+            select(Message.role).where(Message.text == "Still broken, order 55120")
+        ).all()
+    engine.dispose()
+    assert sorted(kept) == ["My tent pole snapped, order 55120", "Still broken, order 55120"]
+    assert roles == [Role.customer]

@@ -1,0 +1,1 @@
+"""The offline starter: a small Llama-architecture support model trained from scratch."""
