@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import httpx
 import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
@@ -94,7 +95,7 @@ def tiny_settings(data_dir: Path, database_url: str, model_dir: Path, **override
     )
 
 
-def wait_until_ready(client: TestClient, timeout_s: float = 60) -> None:
+def wait_until_ready(client: TestClient | httpx.Client, timeout_s: float = 60) -> None:
     """Block until /readyz says the model is loaded."""
     deadline = time.monotonic() + timeout_s
     while client.get("/readyz").status_code != 200:

@@ -25,10 +25,7 @@ def starter_model_name(starter_dir: Path) -> str:
 def load_configured_model(settings: Settings) -> LocalChatModel:
     """The chat model the settings ask for, falling back to the starter if a hub model fails."""
     device = pick_device(settings.device)
-    if settings.base_model == STARTER_MODEL:
-        model_id, name = _starter(settings), None
-    else:
-        model_id, name = settings.base_model, settings.base_model
+    model_id = _starter(settings) if settings.base_model == STARTER_MODEL else settings.base_model
     adapter = settings.adapter_path
     try:
         model, tokenizer = load_causal_lm(model_id, adapter, device)
@@ -36,16 +33,23 @@ def load_configured_model(settings: Settings) -> LocalChatModel:
         if settings.base_model == STARTER_MODEL or not is_built(settings.starter_dir):
             raise
         logger.warning("cannot load %s (%s); serving the starter", settings.base_model, error)
-        model_id, name, adapter = _starter(settings), None, None
+        model_id, adapter = _starter(settings), None
         model, tokenizer = load_causal_lm(model_id, None, device)
     info = ModelInfo(
-        name=name or starter_model_name(Path(model_id)),
+        name=_model_name(model_id),
         adapter_version=adapter.name if adapter else None,
     )
     config = generation_config_for(
         model, tokenizer, settings.max_new_tokens, settings.temperature, settings.repetition_penalty
     )
     return LocalChatModel(model, tokenizer, info, config, settings.max_concurrent_generations)
+
+
+def _model_name(model_id: str | Path) -> str:
+    """Starter builds are named by build id; other models by their hub id or path."""
+    if is_built(Path(model_id)):
+        return starter_model_name(Path(model_id))
+    return str(model_id)
 
 
 def _starter(settings: Settings) -> Path:

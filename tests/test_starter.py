@@ -1,0 +1,38 @@
+"""The starter build: a cased byte-level tokenizer and a Llama model that learns."""
+
+import json
+
+from transformers import AutoModelForCausalLM, AutoTokenizer
+
+from training.starter.artifact import build_info, is_built
+
+
+def test_build_saves_a_model_that_loads_like_a_hub_model(tiny_model_dir):
+    assert is_built(tiny_model_dir)
+    for name in ("config.json", "model.safetensors", "tokenizer.json", "loss_curve.png"):
+        assert (tiny_model_dir / name).is_file(), name
+    model = AutoModelForCausalLM.from_pretrained(tiny_model_dir)
+    assert model.config.model_type == "llama"
+    tokenizer = AutoTokenizer.from_pretrained(tiny_model_dir)
+    assert tokenizer.chat_template and tokenizer.eos_token == "<|im_end|>"
+
+
+def test_training_lowers_the_loss(tiny_model_dir):
+    report = build_info(tiny_model_dir)
+    losses = [
+        row["loss"]
+        for row in json.loads((tiny_model_dir / "log_history.json").read_text())
+        if "loss" in row
+    ]
+    assert len(losses) >= 3
+    assert losses[-1] < losses[0] * 0.7
+    assert report["held_out_loss"] < losses[0]
+    assert report["train_conversations"] > 0 and report["held_out_conversations"] > 0
+
+
+def test_tokenizer_is_cased_and_lossless(tiny_model_dir):
+    tokenizer = AutoTokenizer.from_pretrained(tiny_model_dir)
+    text = "Order #A-12345 for Zoë: {{Order Number}} <b>tags</b>\n  ¿Qué? 😀"
+    ids = tokenizer(text)["input_ids"]
+    assert tokenizer.decode(ids) == text
+    assert [tokenizer.decode([i]) for i in tokenizer("48213")["input_ids"]] == list("48213")

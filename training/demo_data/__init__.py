@@ -1,0 +1,26 @@
+"""The project's own generated customer-support data.
+
+``general_conversations`` gives multi-domain chats for training the starter base model;
+``demo_shop_tickets`` gives the fictional demo shop's tickets for its LoRA adapter. All
+text comes from the hand-written templates in this package.
+"""
+
+from __future__ import annotations
+
+from .generate import demo_shop_tickets, general_conversations, write_tickets_jsonl
+from .intents import INTENTS
+from .profiles import COMPANIES, DEMO_SHOP
+from .schema import CompanyProfile, Conversation, Ticket, Turn
+
+__all__ = [
+    "COMPANIES",
+    "DEMO_SHOP",
+    "INTENTS",
+    "CompanyProfile",
+    "Conversation",
+    "Ticket",
+    "Turn",
+    "demo_shop_tickets",
+    "general_conversations",
+    "write_tickets_jsonl",
+]

@@ -1,0 +1,204 @@
+"""Assembling conversations for the starter model and tickets for the demo shop."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import random
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import TypeVar
+
+from .compose import CHAT, TICKET, compose_order_answer, compose_reply, compose_request
+from .fragments import FOLLOW_UP_LEADS
+from .intents import SPECS, SPECS_BY_NAME
+from .profiles import COMPANIES, DEMO_SHOP
+from .schema import CompanyProfile, Conversation, Ticket, Turn
+from .slots import order_number
+from .spec import IntentSpec
+
+CONVERSATIONS_PER_COMPANY_INTENT = 14
+TICKETS_PER_INTENT = 30
+MULTI_TURN_SHARE = 0.13
+MAX_TRIES_PER_SAMPLE = 60
+
+_GREETING = SPECS_BY_NAME["greeting"]
+_CLOSING_INTENTS = ("thanks", "goodbye")
+# Intents that can open a chat before a second question: self-contained, no order number.
+_OPENING_SPECS = tuple(s for s in SPECS if s.order == "none" and s.category != "SMALLTALK")
+
+T = TypeVar("T")
+
+_Builder = Callable[[IntentSpec, CompanyProfile, random.Random], Conversation]
+
+
+def _conversation(
+    spec: IntentSpec, company: CompanyProfile, texts: list[str], phrasing_id: str
+) -> Conversation:
+    turns = tuple(
+        Turn(role="customer" if i % 2 == 0 else "bot", text=text) for i, text in enumerate(texts)
+    )
+    return Conversation(
+        intent=spec.name,
+        category=spec.category,
+        company=company,
+        turns=turns,
+        phrasing_id=phrasing_id,
+    )
+
+
+def _single_turn(spec: IntentSpec, company: CompanyProfile, rng: random.Random) -> Conversation:
+    request = compose_request(spec, company, rng, CHAT)
+    reply = compose_reply(spec, company, request, rng)
+    return _conversation(spec, company, [request.text, reply], request.phrasing_id)
+
+
+def _order_follow_up(spec: IntentSpec, company: CompanyProfile, rng: random.Random) -> Conversation:
+    """The bot asks for the order number, the customer gives it, the bot answers."""
+    request = compose_request(spec, company, rng, CHAT, want_order=False)
+    ask = compose_reply(spec, company, request, rng)
+    order = order_number(company, rng)
+    answer = compose_order_answer(order, CHAT, rng)
+    answered = dataclasses.replace(request, slots={**request.slots, "order": order}, angry=False)
+    reply = compose_reply(spec, company, answered, rng)
+    return _conversation(spec, company, [request.text, ask, answer, reply], request.phrasing_id)
+
+
+def _greeting_first(spec: IntentSpec, company: CompanyProfile, rng: random.Random) -> Conversation:
+    """The customer says hello, the bot welcomes them, then the real question follows."""
+    hello = compose_request(_GREETING, company, rng, CHAT)
+    welcome = compose_reply(_GREETING, company, hello, rng)
+    request = compose_request(spec, company, rng, CHAT, lead="")
+    reply = compose_reply(spec, company, request, rng)
+    texts = [hello.text, welcome, request.text, reply]
+    return _conversation(spec, company, texts, request.phrasing_id)
+
+
+def _earlier_exchange(
+    spec: IntentSpec, company: CompanyProfile, rng: random.Random
+) -> tuple[str, str]:
+    first_spec = rng.choice([s for s in _OPENING_SPECS if s is not spec])
+    first = compose_request(first_spec, company, rng, CHAT)
+    return first.text, compose_reply(first_spec, company, first, rng)
+
+
+def _second_question(spec: IntentSpec, company: CompanyProfile, rng: random.Random) -> Conversation:
+    """One question answered, then the customer asks about something else."""
+    earlier = _earlier_exchange(spec, company, rng)
+    request = compose_request(
+        spec,
+        company,
+        rng,
+        CHAT,
+        want_order=True if spec.order == "required" else None,
+        lead=rng.choice(FOLLOW_UP_LEADS),
+    )
+    reply = compose_reply(spec, company, request, rng)
+    return _conversation(spec, company, [*earlier, request.text, reply], request.phrasing_id)
+
+
+def _closing(spec: IntentSpec, company: CompanyProfile, rng: random.Random) -> Conversation:
+    """One question answered, then the customer thanks the bot or says goodbye."""
+    earlier = _earlier_exchange(spec, company, rng)
+    request = compose_request(spec, company, rng, CHAT)
+    reply = compose_reply(spec, company, request, rng)
+    return _conversation(spec, company, [*earlier, request.text, reply], request.phrasing_id)
+
+
+def _multi_turn_builders(spec: IntentSpec) -> tuple[_Builder, ...]:
+    if spec.name in _CLOSING_INTENTS:
+        return (_closing,)
+    if spec.category == "SMALLTALK":
+        return ()
+    if spec.order == "required":
+        return (_order_follow_up, _order_follow_up, _greeting_first, _second_question)
+    return (_greeting_first, _second_question)
+
+
+def _sample_conversation(
+    spec: IntentSpec, company: CompanyProfile, rng: random.Random
+) -> Conversation:
+    builders = _multi_turn_builders(spec)
+    if builders and rng.random() < MULTI_TURN_SHARE:
+        return rng.choice(builders)(spec, company, rng)
+    return _single_turn(spec, company, rng)
+
+
+def _customer_text(conversation: Conversation) -> str:
+    return "\n".join(turn.text for turn in conversation.turns if turn.role == "customer")
+
+
+def _unique(make: Callable[[], T], count: int, key: Callable[[T], str], seen: set[str]) -> list[T]:
+    """``count`` samples from ``make`` whose ``key`` is not in ``seen`` yet (updates ``seen``)."""
+    samples: list[T] = []
+    for _ in range(count * MAX_TRIES_PER_SAMPLE):
+        sample = make()
+        if key(sample) not in seen:
+            seen.add(key(sample))
+            samples.append(sample)
+            if len(samples) == count:
+                return samples
+    raise RuntimeError(f"only {len(samples)} of {count} distinct samples; add more phrasings")
+
+
+def general_conversations(seed: int = 0) -> list[Conversation]:
+    """Conversations over every intent and every general company, for the starter model.
+
+    The same seed always gives the same list. No two conversations of one company have
+    the same customer text.
+    """
+    conversations: list[Conversation] = []
+    for company in COMPANIES:
+        seen: set[str] = set()
+        for spec in SPECS:
+            rng = random.Random(f"general/{seed}/{company.domain}/{spec.name}")
+            conversations += _unique(
+                lambda spec=spec, company=company, rng=rng: _sample_conversation(
+                    spec, company, rng
+                ),
+                CONVERSATIONS_PER_COMPANY_INTENT,
+                _customer_text,
+                seen,
+            )
+    return conversations
+
+
+def demo_shop_tickets(seed: int = 0) -> list[Ticket]:
+    """The demo shop's past tickets over every intent, with replies that follow its policies.
+
+    The same seed always gives the same list; no two tickets have the same customer text.
+    """
+    tickets: list[Ticket] = []
+    seen: set[str] = set()
+    for spec in SPECS:
+        rng = random.Random(f"tickets/{seed}/{spec.name}")
+        tickets += _unique(
+            lambda spec=spec, rng=rng: _ticket(spec, rng),
+            TICKETS_PER_INTENT,
+            lambda ticket: ticket.customer_text,
+            seen,
+        )
+    return tickets
+
+
+def _ticket(spec: IntentSpec, rng: random.Random) -> Ticket:
+    request = compose_request(spec, DEMO_SHOP, rng, TICKET)
+    return Ticket(
+        customer_text=request.text,
+        agent_reply=compose_reply(spec, DEMO_SHOP, request, rng),
+        intent=spec.name,
+        category=spec.category,
+        escalated=request.escalated,
+        phrasing_id=request.phrasing_id,
+    )
+
+
+def write_tickets_jsonl(tickets: Iterable[Ticket], path: Path) -> int:
+    """Write one JSON object per ticket, with the Ticket fields, to ``path``; return the count."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    count = 0
+    with path.open("w", encoding="utf-8") as out:
+        for ticket in tickets:
+            out.write(json.dumps(dataclasses.asdict(ticket)) + "\n")
+            count += 1
+    return count
