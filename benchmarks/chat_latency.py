@@ -20,7 +20,7 @@ from backend.core.config import Settings
 from backend.runtime.base import Generation, ModelInfo
 from backend.runtime.loading import load_causal_lm
 from backend.runtime.local import LocalChatModel, generation_config_for
-from prompts import SupportPrompt
+from prompts import SupportPrompt, load_company
 
 QUESTIONS = [
     "Where is my order 48213? It was supposed to arrive yesterday.",
@@ -74,7 +74,7 @@ def main() -> None:
     model, tokenizer = load_causal_lm(Path(model_id) if Path(model_id).exists() else model_id)
     config = generation_config_for(model, tokenizer, args.max_new_tokens, 0.0, 1.1)
     runtime = LocalChatModel(model, tokenizer, ModelInfo(str(model_id)), config)
-    prompt = SupportPrompt(settings.prompt_version, settings.company_name)
+    prompt = SupportPrompt("v1", load_company(settings.company_file))
     prompts = [prompt.render([], q) for q in QUESTIONS] * args.rounds
     generator = pipeline("text-generation", model=model, tokenizer=tokenizer)
 

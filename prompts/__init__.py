@@ -1,15 +1,27 @@
 """The prompt layer: versioned templates rendered with langchain-core."""
 
-from prompts.chain import ChatMessages, SupportPrompt, TokenCounter, Turn, to_chat_messages
+from prompts.chain import (
+    ChatMessages,
+    PromptContext,
+    SupportPrompt,
+    TokenCounter,
+    Turn,
+    to_chat_messages,
+)
+from prompts.company import CompanyFacts, load_company, render_company_facts
 from prompts.templates import available_versions, default_chat_template, load_template
 
 __all__ = [
     "ChatMessages",
+    "CompanyFacts",
+    "PromptContext",
     "SupportPrompt",
     "TokenCounter",
     "Turn",
     "available_versions",
     "default_chat_template",
+    "load_company",
     "load_template",
+    "render_company_facts",
     "to_chat_messages",
 ]

@@ -5,14 +5,16 @@ format it was trained on.
 """
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import Literal, Protocol
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 from langchain_core.prompts import ChatPromptTemplate, MessagesPlaceholder
 from langchain_core.runnables import Runnable, RunnableLambda
 
+from prompts.company import CompanyFacts, render_company_facts
 from prompts.templates import load_template
+from prompts.topics import TopicClassifier, topic_context
 
 ChatMessages = list[dict[str, str]]
 TokenCounter = Callable[[ChatMessages], int]
@@ -31,6 +33,14 @@ class HistoryTurn(Protocol):
 
 
 @dataclass(frozen=True)
+class PromptContext:
+    """Context for one reply: its text in the prompt and the sources it came from."""
+
+    text: str = ""
+    sources: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
 class Turn:
     """One earlier message of the conversation."""
 
@@ -39,8 +49,15 @@ class Turn:
 
 
 def to_chat_messages(messages: Sequence[BaseMessage]) -> ChatMessages:
-    """LangChain messages as the role/content dicts a tokenizer chat template expects."""
-    return [{"role": _LANGCHAIN_TO_CHAT_ROLE[m.type], "content": str(m.content)} for m in messages]
+    """LangChain messages as the role/content dicts a tokenizer chat template expects.
+
+    A system message left empty by its template (no context) is dropped.
+    """
+    return [
+        {"role": _LANGCHAIN_TO_CHAT_ROLE[m.type], "content": str(m.content)}
+        for m in messages
+        if m.type != "system" or str(m.content).strip()
+    ]
 
 
 def _history_messages(history: Sequence[HistoryTurn]) -> list[BaseMessage]:
@@ -57,19 +74,29 @@ def _history_messages(history: Sequence[HistoryTurn]) -> list[BaseMessage]:
 class SupportPrompt:
     """The support prompt of one template version for one company."""
 
-    def __init__(self, version: str, company_name: str) -> None:
+    def __init__(
+        self, version: str, company: CompanyFacts, topics: TopicClassifier | None = None
+    ) -> None:
         files = load_template(version)
         self.version = version
-        self.company_name = company_name
+        self.company = company
+        self.topics = topics
+        self._company_facts = render_company_facts(company)
         template = ChatPromptTemplate.from_messages(
-            [
-                ("system", files.system),
-                MessagesPlaceholder("history"),
-                ("human", files.reply),
-            ]
+            [("system", files.system), MessagesPlaceholder("history"), ("human", files.reply)]
         )
         self.chain: Runnable[dict, ChatMessages] = template | RunnableLambda(
             lambda value: to_chat_messages(value.to_messages())
+        )
+
+    def context_for(self, message: str) -> PromptContext:
+        """The context for replying to `message`: its topic, when a topic classifier is set."""
+        if self.topics is None:
+            return PromptContext()
+        topic = self.topics.predict([message])[0]
+        return PromptContext(
+            text=topic_context(topic.label),
+            sources=[{"type": "topic", "label": topic.label, "score": round(topic.score, 4)}],
         )
 
     def render(
@@ -78,7 +105,8 @@ class SupportPrompt:
         """The chat messages for replying to `message` after `history`."""
         return self.chain.invoke(
             {
-                "company_name": self.company_name,
+                "company_name": self.company.name,
+                "company_facts": self._company_facts,
                 "context": context,
                 "history": _history_messages(history),
                 "message": message,

@@ -8,7 +8,9 @@ from sqlmodel import Session, select
 from backend.api.main import create_app
 from backend.core.db import create_db_engine
 from backend.models import Message, Role
+from backend.runtime.assistant import Assistant
 from backend.runtime.base import GenerationError, ModelInfo
+from prompts import SupportPrompt, load_company
 from tests.conftest import tiny_settings, wait_until_ready
 
 
@@ -45,7 +47,7 @@ def test_while_loading_readyz_is_503_and_chat_is_refused_without_storing(
 
     settings = tiny_settings(tmp_path, database_url, tiny_model_dir)
     before = count_rows(database_url, Message)
-    with TestClient(create_app(settings, model_loader=slow_loader)) as client:
+    with TestClient(create_app(settings, assistant_loader=slow_loader)) as client:
         ready = client.get("/readyz")
         assert ready.status_code == 503 and ready.json()["model"] == "loading"
         assert client.get("/healthz").status_code == 200
@@ -70,7 +72,8 @@ def test_a_failed_load_is_reported_by_readyz(database_url, tmp_path):
 
 def test_a_generation_failure_keeps_the_customer_message(database_url, tiny_model_dir, tmp_path):
     settings = tiny_settings(tmp_path, database_url, tiny_model_dir)
-    with TestClient(create_app(settings, model_loader=BrokenModel)) as client:
+    broken = Assistant(BrokenModel(), SupportPrompt("v1", load_company()))
+    with TestClient(create_app(settings, assistant_loader=lambda: broken)) as client:
         wait_until_ready(client)
         failed = client.post("/api/chat", json={"message": "My tent pole snapped, order 55120"})
         assert failed.status_code == 503

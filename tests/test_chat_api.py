@@ -33,7 +33,9 @@ def stored_messages(database_url, conversation_id):
 def test_chat_round_trip_persists_both_messages(client, database_url):
     answer = start_conversation(client)
     assert answer["reply"]
-    assert answer["escalated"] is False and answer["sources"] == []
+    assert answer["escalated"] is False
+    [topic] = answer["sources"]
+    assert topic["type"] == "topic" and 0 < topic["score"] <= 1
     assert answer["conversation_token"]
 
     messages = stored_messages(database_url, answer["conversation_id"])
@@ -43,7 +45,7 @@ def test_chat_round_trip_persists_both_messages(client, database_url):
     ]
     bot = messages[1]
     assert str(bot.id) == answer["message_id"]
-    assert bot.model.startswith("supportbot-starter-") and bot.prompt_version == "v1"
+    assert bot.model.startswith("supportbot-starter-") and bot.prompt_version == "compact-v1"
     assert bot.latency_ms > 0 and bot.generated_tokens > 0 and bot.mean_logprob <= 0
 
 
@@ -195,7 +197,7 @@ def test_health_readiness_info_docs_and_metrics(client):
     ready = client.get("/readyz")
     assert ready.status_code == 200 and ready.json()["database"] == "ok"
     info = client.get("/api/info").json()
-    assert info["company_name"] == "Larkspur Outdoor" and info["prompt_version"] == "v1"
+    assert info["company_name"] == "Larkspur Outdoor" and info["prompt_version"] == "compact-v1"
     assert info["model"].startswith("supportbot-starter-")
     assert client.get("/docs").status_code == 200
     assert "/api/chat/stream" in client.get("/openapi.json").json()["paths"]

@@ -22,6 +22,7 @@ from training.demo_data import (
 )
 from training.demo_data.compose import company_values, template_fields
 from training.demo_data.intents import SPECS, SPECS_BY_NAME
+from training.starter.build import company_facts_of
 
 BITEXT = Path("shared/data/bitext/support_pairs.csv")
 ORDER_NUMBER = re.compile(r"\b(?:[A-Z]{1,3}-?)?\d{5,8}\b")
@@ -138,10 +139,30 @@ def test_counts_and_coverage(conversations, tickets):
     assert {c.intent for c in conversations} == set(INTENTS)
     assert {t.intent for t in tickets} == set(INTENTS)
     assert len(COMPANIES) >= 6
-    assert {c.company for c in conversations} == set(COMPANIES)
+    assert {c.company.domain for c in conversations} == {c.domain for c in COMPANIES}
     assert DEMO_SHOP not in COMPANIES
     per_intent = Counter(t.intent for t in tickets)
     assert min(per_intent.values()) >= 20
+
+
+def test_placeholder_replies_name_facts_and_order_numbers_as_placeholders():
+    delexicalised = general_conversations(seed=0, placeholders=True)
+    replies = [c.turns[-1].text for c in delexicalised]
+    for conversation in delexicalised:
+        reply = conversation.turns[-1].text
+        company = conversation.company
+        for value in (company.website, company.support_email, company.name):
+            assert value not in reply, reply
+        assert not ORDER_NUMBER.search(reply), reply
+    assert sum("{website}" in r for r in replies) > 100
+    assert sum("{order}" in r for r in replies) > 100
+    assert any("{return_days}" in r for r in replies)
+
+
+def test_company_values_match_the_prompt_layer_placeholders():
+    for company in (*COMPANIES, DEMO_SHOP):
+        facts = company_facts_of(company)
+        assert facts.placeholder_values() == company_values(company)
 
 
 def test_companies_are_distinct_and_fictional():

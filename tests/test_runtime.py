@@ -10,9 +10,10 @@ from peft import LoraConfig, get_peft_model
 
 from backend.core.config import Settings
 from backend.runtime.base import Generation, ModelInfo, generate
-from backend.runtime.factory import StarterNotBuiltError, load_configured_model
+from backend.runtime.factory import StarterNotBuiltError, load_configured_assistant
 from backend.runtime.loading import load_causal_lm, load_tokenizer
 from backend.runtime.local import LocalChatModel, generation_config_for
+from prompts import load_company
 
 MESSAGES = [
     {"role": "system", "content": "You are the support assistant of Acme."},
@@ -97,10 +98,10 @@ def test_unreachable_hub_model_falls_back_to_the_built_starter(
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     settings = Settings(data_dir=tmp_path, base_model="HuggingFaceTB/SmolLM2-135M-Instruct")
     shutil.copytree(tiny_model_dir, settings.starter_dir)
-    model = load_configured_model(settings)
-    assert model.info.name.startswith("supportbot-starter-")
+    assistant = load_configured_assistant(settings, load_company())
+    assert assistant.model.info.name.startswith("supportbot-starter-")
 
 
 def test_unbuilt_starter_is_a_clear_error(tmp_path):
     with pytest.raises(StarterNotBuiltError, match="supportbot build-starter"):
-        load_configured_model(Settings(data_dir=tmp_path))
+        load_configured_assistant(Settings(data_dir=tmp_path), load_company())

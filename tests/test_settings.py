@@ -27,8 +27,8 @@ def test_env_vars_override_defaults(tmp_path, monkeypatch):
 
 def test_dotenv_file_is_read(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    (tmp_path / ".env").write_text("SUPPORTBOT_COMPANY_NAME=Fjord Bikes\n")
-    assert Settings().company_name == "Fjord Bikes"
+    (tmp_path / ".env").write_text("SUPPORTBOT_COMPANY_FILE=fjord.yaml\n")
+    assert Settings().company_file == Path("fjord.yaml")
 
 
 def test_postgres_url_is_kept_unchanged(monkeypatch):

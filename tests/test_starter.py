@@ -4,12 +4,14 @@ import json
 
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
+from prompts.topics import TOPIC_CLASSIFIER_FILE as TOPICS
 from training.starter.artifact import build_info, is_built
 
 
 def test_build_saves_a_model_that_loads_like_a_hub_model(tiny_model_dir):
     assert is_built(tiny_model_dir)
-    for name in ("config.json", "model.safetensors", "tokenizer.json", "loss_curve.png"):
+    files = ("config.json", "model.safetensors", "tokenizer.json", "loss_curve.png", TOPICS)
+    for name in files:
         assert (tiny_model_dir / name).is_file(), name
     model = AutoModelForCausalLM.from_pretrained(tiny_model_dir)
     assert model.config.model_type == "llama"
@@ -26,7 +28,8 @@ def test_training_lowers_the_loss(tiny_model_dir):
     ]
     assert len(losses) >= 3
     assert losses[-1] < losses[0] * 0.7
-    assert report["held_out_loss"] < losses[0]
+    assert report["held_out_reply_loss"] < losses[0]
+    assert 0 < report["topic_accuracy_held_out"] <= 1
     assert report["train_conversations"] > 0 and report["held_out_conversations"] > 0
 
 

@@ -1,24 +1,45 @@
-"""Supervised fine-tuning examples: prompt rendered by prompts/, loss on the reply tokens only."""
+"""Supervised fine-tuning examples: the prompt rendered by prompts/, labels on what to learn."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import Literal
 
 from transformers.tokenization_utils_base import PreTrainedTokenizerBase
 
-from prompts import SupportPrompt
+from prompts import ChatMessages, CompanyFacts, SupportPrompt
 from prompts.chain import HistoryTurn
 
 IGNORE_INDEX = -100
+
+LabelScope = Literal["reply", "replies", "all"]
+"""What the loss covers: the final reply, every assistant turn, or every token."""
 
 
 @dataclass(frozen=True)
 class SupportExample:
     """A reply to learn, with the conversation that led to it."""
 
-    company_name: str
+    company: CompanyFacts
     history: Sequence[HistoryTurn]
     message: str
     reply: str
+    context: str = ""
+
+
+@lru_cache(maxsize=4096)
+def support_prompt(prompt_version: str, company: CompanyFacts) -> SupportPrompt:
+    """The (cached) serving prompt of a company."""
+    return SupportPrompt(prompt_version, company)
+
+
+def example_messages(example: SupportExample, prompt_version: str) -> ChatMessages:
+    """The chat as serving renders it, with the reply to learn as the last assistant turn."""
+    prompt = support_prompt(prompt_version, example.company)
+    return [
+        *prompt.render(example.history, example.message, example.context),
+        {"role": "assistant", "content": example.reply},
+    ]
 
 
 def tokenize_example(
@@ -26,36 +47,42 @@ def tokenize_example(
     tokenizer: PreTrainedTokenizerBase,
     prompt_version: str,
     max_length: int,
+    label_scope: LabelScope = "reply",
 ) -> dict[str, list[int]]:
-    """Token ids of prompt and reply, with labels masked (-100) everywhere but on the reply.
+    """Token ids of the rendered chat, with labels (-100 elsewhere) on what `label_scope` says.
 
-    The prompt is rendered exactly as serving renders it; the reply is the assistant turn the
-    tokenizer's chat template appends, end-of-turn token included so the model learns to stop.
+    Each assistant turn is labelled from the end of the generation prompt before it through its
+    end-of-turn token, so the model learns to stop; this works with any chat template that
+    renders a conversation as the extension of its prefixes.
     """
-    prompt = SupportPrompt(prompt_version, example.company_name)
-    messages = prompt.render(example.history, example.message)
-    prompt_ids = tokenizer.apply_chat_template(
-        messages, add_generation_prompt=True, tokenize=True, return_dict=False
-    )
-    full_ids = tokenizer.apply_chat_template(
-        [*messages, {"role": "assistant", "content": example.reply}],
-        tokenize=True,
-        return_dict=False,
-    )
-    if full_ids[: len(prompt_ids)] != prompt_ids:
-        raise ValueError("the chat template does not extend the prompt with the reply")
-    full_ids = _drop_trailing_whitespace_tokens(full_ids, tokenizer)[:max_length]
-    labels = [IGNORE_INDEX] * len(prompt_ids) + full_ids[len(prompt_ids) :]
+    messages = example_messages(example, prompt_version)
+    ids = _chat_ids(tokenizer, messages)
+    if label_scope == "all":
+        labels = list(ids)
+    else:
+        labels = [IGNORE_INDEX] * len(ids)
+        assistant_turns = [i for i, m in enumerate(messages) if m["role"] == "assistant"]
+        for turn in assistant_turns if label_scope == "replies" else assistant_turns[-1:]:
+            start = len(_chat_ids(tokenizer, messages[:turn], add_generation_prompt=True))
+            end = len(_chat_ids(tokenizer, messages[: turn + 1]))
+            if _chat_ids(tokenizer, messages[: turn + 1]) != ids[:end]:
+                raise ValueError("the chat template does not render turns as prefix extensions")
+            labels[start:end] = ids[start:end]
     return {
-        "input_ids": full_ids,
-        "attention_mask": [1] * len(full_ids),
+        "input_ids": ids[:max_length],
+        "attention_mask": [1] * min(len(ids), max_length),
         "labels": labels[:max_length],
     }
 
 
-def _drop_trailing_whitespace_tokens(
-    ids: list[int], tokenizer: PreTrainedTokenizerBase
+def _chat_ids(
+    tokenizer: PreTrainedTokenizerBase, messages: ChatMessages, add_generation_prompt: bool = False
 ) -> list[int]:
+    ids = tokenizer.apply_chat_template(
+        messages, add_generation_prompt=add_generation_prompt, tokenize=True, return_dict=False
+    )
+    if add_generation_prompt:
+        return ids
     # Templates end a turn with a newline after the end-of-turn token; nothing generates it.
     while ids and ids[-1] != tokenizer.eos_token_id and not tokenizer.decode(ids[-1:]).strip():
         ids = ids[:-1]
@@ -67,7 +94,10 @@ def tokenize_examples(
     tokenizer: PreTrainedTokenizerBase,
     prompt_version: str,
     max_length: int,
+    label_scope: LabelScope = "reply",
 ) -> list[dict[str, list[int]]]:
-    """`tokenize_example` for each example, skipping those whose reply was cut off entirely."""
-    rows = [tokenize_example(e, tokenizer, prompt_version, max_length) for e in examples]
+    """`tokenize_example` for each example, skipping those whose labels were all cut off."""
+    rows = [
+        tokenize_example(e, tokenizer, prompt_version, max_length, label_scope) for e in examples
+    ]
     return [row for row in rows if any(label != IGNORE_INDEX for label in row["labels"])]

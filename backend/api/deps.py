@@ -1,5 +1,6 @@
 """FastAPI dependencies: settings, database session, served model, conversation token."""
 
+import uuid
 from collections.abc import Iterator
 from typing import Annotated
 
@@ -8,9 +9,10 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from backend.core.config import Settings
-from backend.runtime.base import ChatModel
-from backend.runtime.holder import ModelHolder, ModelUnavailableError
-from prompts import SupportPrompt
+from backend.models import Conversation
+from backend.runtime.assistant import Assistant
+from backend.runtime.holder import AssistantHolder, AssistantUnavailableError
+from backend.services.conversations import find_conversation
 
 
 def get_settings(request: Request) -> Settings:
@@ -26,23 +28,19 @@ def get_db(engine: Annotated[Engine, Depends(get_engine)]) -> Iterator[Session]:
         yield session
 
 
-def get_holder(request: Request) -> ModelHolder:
-    return request.app.state.model_holder
+def get_holder(request: Request) -> AssistantHolder:
+    return request.app.state.assistant_holder
 
 
-def get_ready_model(holder: Annotated[ModelHolder, Depends(get_holder)]) -> ChatModel:
+def get_ready_assistant(holder: Annotated[AssistantHolder, Depends(get_holder)]) -> Assistant:
     try:
         return holder.get()
-    except ModelUnavailableError as error:
+    except AssistantUnavailableError as error:
         raise HTTPException(
             status.HTTP_503_SERVICE_UNAVAILABLE,
             detail=f"the model is not ready: {error}",
             headers={"Retry-After": "5"},
         ) from error
-
-
-def get_prompt(request: Request) -> SupportPrompt:
-    return request.app.state.prompt
 
 
 def conversation_token(
@@ -53,10 +51,21 @@ def conversation_token(
     return x_conversation_token
 
 
+def get_visible_conversation(
+    conversation_id: uuid.UUID,
+    session: Annotated[Session, Depends(get_db)],
+    token: Annotated[str | None, Depends(conversation_token)],
+) -> Conversation:
+    conversation = find_conversation(session, conversation_id, token)
+    if conversation is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail="conversation not found")
+    return conversation
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 EngineDep = Annotated[Engine, Depends(get_engine)]
 SessionDep = Annotated[Session, Depends(get_db)]
-HolderDep = Annotated[ModelHolder, Depends(get_holder)]
-ModelDep = Annotated[ChatModel, Depends(get_ready_model)]
-PromptDep = Annotated[SupportPrompt, Depends(get_prompt)]
+HolderDep = Annotated[AssistantHolder, Depends(get_holder)]
+AssistantDep = Annotated[Assistant, Depends(get_ready_assistant)]
 TokenDep = Annotated[str | None, Depends(conversation_token)]
+VisibleConversationDep = Annotated[Conversation, Depends(get_visible_conversation)]

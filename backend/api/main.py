@@ -12,29 +12,30 @@ from prometheus_client import make_asgi_app
 from backend.api.routes import chat, conversations, health
 from backend.core.config import Settings, get_settings
 from backend.core.db import create_db_engine
-from backend.runtime.base import ChatModel
-from backend.runtime.factory import load_configured_model
-from backend.runtime.holder import ModelHolder
+from backend.runtime.assistant import Assistant
+from backend.runtime.factory import load_configured_assistant
+from backend.runtime.holder import AssistantHolder
 from frontend import STATIC_DIR
-from prompts import SupportPrompt
+from prompts import load_company
 
 logger = logging.getLogger(__name__)
 
 
 def create_app(
     settings: Settings | None = None,
-    model_loader: Callable[[], ChatModel] | None = None,
+    assistant_loader: Callable[[], Assistant] | None = None,
 ) -> FastAPI:
     """The app for `settings`; the model loads in the background at start-up.
 
     The database schema must already be migrated (`supportbot serve` does it first).
     """
     settings = settings or get_settings()
-    load_model = model_loader or (lambda: load_configured_model(settings))
+    company = load_company(settings.company_file)
+    load_assistant = assistant_loader or (lambda: load_configured_assistant(settings, company))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.model_holder.start_loading(load_model)
+        app.state.assistant_holder.start_loading(load_assistant)
         yield
         app.state.engine.dispose()
 
@@ -46,8 +47,8 @@ def create_app(
     )
     app.state.settings = settings
     app.state.engine = create_db_engine(settings.database_url)
-    app.state.model_holder = ModelHolder()
-    app.state.prompt = SupportPrompt(settings.prompt_version, settings.company_name)
+    app.state.company = company
+    app.state.assistant_holder = AssistantHolder()
 
     app.include_router(health.router)
     app.include_router(chat.router)

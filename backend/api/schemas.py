@@ -70,4 +70,4 @@ class ServiceInfo(BaseModel):
     company_name: str
     model: str | None
     adapter_version: str | None
-    prompt_version: str
+    prompt_version: str | None

@@ -25,8 +25,14 @@ class Settings(BaseSettings):
     port: int = 8000
     log_level: Literal["debug", "info", "warning", "error"] = "info"
 
-    company_name: str = Field("Larkspur Outdoor", description="Shown in the chat and the prompt.")
-    prompt_version: str = Field("v1", description="Directory under prompts/templates.")
+    company_file: Path | None = Field(
+        None, description="YAML with the company's facts for the prompt; default: the demo shop."
+    )
+    prompt_version: str | None = Field(
+        None,
+        description="Directory under prompts/templates; default: the one the model was trained"
+        " with (v1 for other models).",
+    )
 
     base_model: str = Field(
         STARTER_MODEL,
@@ -36,7 +42,9 @@ class Settings(BaseSettings):
     device: Literal["auto", "cpu", "cuda"] = "auto"
     max_new_tokens: int = Field(160, ge=1, le=2048)
     temperature: float = Field(0.0, ge=0.0, le=2.0, description="0 means greedy decoding.")
-    repetition_penalty: float = Field(1.1, ge=1.0, le=2.0)
+    repetition_penalty: float = Field(
+        1.0, ge=1.0, le=2.0, description="Above 1 also penalises copying order numbers."
+    )
     max_concurrent_generations: int = Field(
         1, ge=1, description="Generations run at once per process; more queue."
     )

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlmodel import Field, SQLModel
 
-from backend.models._columns import enum_column, timestamp_column, utcnow
+from backend.models.columns import enum_column, timestamp_column, utcnow
 
 
 class ConversationStatus(enum.StrEnum):

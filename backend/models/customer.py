@@ -5,7 +5,7 @@ from datetime import datetime
 
 from sqlmodel import Field, SQLModel
 
-from backend.models._columns import timestamp_column, utcnow
+from backend.models.columns import timestamp_column, utcnow
 
 
 class Customer(SQLModel, table=True):

@@ -7,7 +7,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from backend.models._columns import enum_column, timestamp_column, utcnow
+from backend.models.columns import enum_column, timestamp_column, utcnow
 
 
 class Rating(enum.StrEnum):

@@ -1,15 +1,21 @@
-"""Build the configured chat model from settings: starter, hub id or local path, plus adapter."""
+"""Build the configured assistant from settings: starter, hub id or local path, plus adapter."""
 
 import logging
 from pathlib import Path
 
 from backend.core.config import STARTER_MODEL, Settings
+from backend.runtime.assistant import Assistant
 from backend.runtime.base import ModelInfo
 from backend.runtime.loading import load_causal_lm, pick_device
 from backend.runtime.local import LocalChatModel, generation_config_for
+from prompts import CompanyFacts, SupportPrompt
+from prompts.embeddings import load_embedder
+from prompts.topics import TopicClassifier
 from training.starter.artifact import build_info, is_built
 
 logger = logging.getLogger(__name__)
+
+DEFAULT_PROMPT_VERSION = "v1"
 
 
 class StarterNotBuiltError(RuntimeError):
@@ -22,8 +28,8 @@ def starter_model_name(starter_dir: Path) -> str:
     return f"{info['name']}-{info['build_id']}"
 
 
-def load_configured_model(settings: Settings) -> LocalChatModel:
-    """The chat model the settings ask for, falling back to the starter if a hub model fails."""
+def load_configured_assistant(settings: Settings, company: CompanyFacts) -> Assistant:
+    """The assistant the settings ask for, falling back to the starter if a hub model fails."""
     device = pick_device(settings.device)
     model_id = _starter(settings) if settings.base_model == STARTER_MODEL else settings.base_model
     adapter = settings.adapter_path
@@ -35,14 +41,22 @@ def load_configured_model(settings: Settings) -> LocalChatModel:
         logger.warning("cannot load %s (%s); serving the starter", settings.base_model, error)
         model_id, adapter = _starter(settings), None
         model, tokenizer = load_causal_lm(model_id, None, device)
-    info = ModelInfo(
-        name=_model_name(model_id),
-        adapter_version=adapter.name if adapter else None,
-    )
+    info = ModelInfo(name=_model_name(model_id), adapter_version=adapter.name if adapter else None)
     config = generation_config_for(
         model, tokenizer, settings.max_new_tokens, settings.temperature, settings.repetition_penalty
     )
-    return LocalChatModel(model, tokenizer, info, config, settings.max_concurrent_generations)
+    chat_model = LocalChatModel(model, tokenizer, info, config, settings.max_concurrent_generations)
+    return Assistant(chat_model, _prompt_for(Path(model_id), settings, company))
+
+
+def _prompt_for(model_dir: Path, settings: Settings, company: CompanyFacts) -> SupportPrompt:
+    """The prompt the model was trained with, unless the settings name another."""
+    trained_with = build_info(model_dir).get("prompt_version") if is_built(model_dir) else None
+    version = settings.prompt_version or trained_with or DEFAULT_PROMPT_VERSION
+    topics = TopicClassifier.load(model_dir) if model_dir.is_dir() else None
+    if topics is not None:
+        load_embedder()  # load MiniLM now rather than on the first customer message
+    return SupportPrompt(version, company, topics)
 
 
 def _model_name(model_id: str | Path) -> str:

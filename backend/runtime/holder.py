@@ -1,31 +1,31 @@
-"""Holds the served model and tells whether it is ready; loading happens off the request path."""
+"""Holds the served assistant and tells whether it is ready; it loads off the request path."""
 
 import logging
 import threading
 from collections.abc import Callable
 from typing import Literal
 
-from backend.runtime.base import ChatModel
+from backend.runtime.assistant import Assistant
 
 logger = logging.getLogger(__name__)
 
 LoadState = Literal["loading", "ready", "failed"]
 
 
-class ModelUnavailableError(RuntimeError):
+class AssistantUnavailableError(RuntimeError):
     """No model can answer right now (still loading, or loading failed)."""
 
 
-class ModelHolder:
-    """The process's current chat model; replaced as a whole, never mutated in place."""
+class AssistantHolder:
+    """The process's current assistant; replaced as a whole, never mutated in place."""
 
     def __init__(self) -> None:
-        self._model: ChatModel | None = None
+        self._assistant: Assistant | None = None
         self.state: LoadState = "loading"
         self.error: str | None = None
 
-    def start_loading(self, loader: Callable[[], ChatModel]) -> threading.Thread:
-        """Run `loader` on a background thread and serve its model once it returns."""
+    def start_loading(self, loader: Callable[[], Assistant]) -> threading.Thread:
+        """Run `loader` on a background thread and serve its assistant once it returns."""
 
         def load() -> None:
             try:
@@ -38,20 +38,25 @@ class ModelHolder:
         thread.start()
         return thread
 
-    def set(self, model: ChatModel) -> None:
-        """Serve `model` from now on."""
-        self._model = model
+    def set(self, assistant: Assistant) -> None:
+        """Serve `assistant` from now on."""
+        self._assistant = assistant
         self.state, self.error = "ready", None
-        logger.info("serving model %s (adapter %s)", model.info.name, model.info.adapter_version)
+        info = assistant.model.info
+        logger.info(
+            "serving model %s (adapter %s, prompt %s)",
+            info.name,
+            info.adapter_version,
+            assistant.prompt.version,
+        )
 
     @property
-    def model(self) -> ChatModel | None:
-        """The served model, or None while none is ready."""
-        return self._model
+    def assistant(self) -> Assistant | None:
+        """The served assistant, or None while none is ready."""
+        return self._assistant
 
-    def get(self) -> ChatModel:
-        """The served model; raises ModelUnavailableError when there is none."""
-        if self._model is None:
-            reason = self.error or "the model is still loading"
-            raise ModelUnavailableError(reason)
-        return self._model
+    def get(self) -> Assistant:
+        """The served assistant; raises AssistantUnavailableError when there is none."""
+        if self._assistant is None:
+            raise AssistantUnavailableError(self.error or "the model is still loading")
+        return self._assistant

@@ -1,26 +1,29 @@
-"""One chat turn: store the customer's message, render the prompt, store the bot's reply.
+"""One chat turn: store the customer's message, prepare the prompt, store the bot's reply.
 
 The database steps are synchronous and open their own sessions, so that the async routes can
 run them in the thread pool while generation streams on the event loop.
 """
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import Engine
 from sqlmodel import Session
 
 from backend.api.schemas import ChatRequest, ChatResponse
 from backend.models import Conversation, Message, Role
-from backend.models._columns import utcnow
-from backend.runtime.base import ChatModel, Generation
+from backend.models.columns import utcnow
+from backend.runtime.assistant import Assistant
+from backend.runtime.base import Generation
 from backend.services.conversations import (
     conversation_messages,
     find_conversation,
     hash_token,
     new_conversation_token,
 )
-from prompts import ChatMessages, SupportPrompt
+from prompts import ChatMessages, Turn
+from prompts.placeholders import reply_values
 
 
 class ConversationNotFoundError(LookupError):
@@ -29,19 +32,17 @@ class ConversationNotFoundError(LookupError):
 
 @dataclass(frozen=True)
 class StartedTurn:
-    """A customer message that is stored and waits for its reply."""
+    """A stored customer message and everything its reply needs."""
 
     conversation_id: uuid.UUID
     new_token: str | None
     prompt_messages: ChatMessages
+    sources: list[dict[str, Any]] = field(default_factory=list)
+    placeholder_values: dict[str, str] = field(default_factory=dict)
 
 
 def start_turn(
-    engine: Engine,
-    request: ChatRequest,
-    token: str | None,
-    prompt: SupportPrompt,
-    model: ChatModel,
+    engine: Engine, request: ChatRequest, token: str | None, assistant: Assistant
 ) -> StartedTurn:
     """Store the customer's message (creating the conversation if needed) and render the prompt."""
     with Session(engine) as session:
@@ -55,34 +56,45 @@ def start_turn(
             if found is None:
                 raise ConversationNotFoundError(str(request.conversation_id))
             conversation = found
-        history = conversation_messages(session, conversation.id)
+        conversation_id = conversation.id
+        history = [
+            Turn(m.role.value, m.text)
+            for m in conversation_messages(session, conversation_id)
+            if m.role != Role.system
+        ]
         session.add(
-            Message(conversation_id=conversation.id, role=Role.customer, text=request.message)
+            Message(conversation_id=conversation_id, role=Role.customer, text=request.message)
         )
         conversation.updated_at = utcnow()
         session.commit()
-        messages = prompt.render_within_budget(
-            history, request.message, model.count_tokens, model.prompt_budget
-        )
-        return StartedTurn(conversation.id, new_token, messages)
+
+    prompt, model = assistant.prompt, assistant.model
+    context = prompt.context_for(request.message)
+    messages = prompt.render_within_budget(
+        history, request.message, model.count_tokens, model.prompt_budget, context.text
+    )
+    customer_texts = [t.text for t in history if t.role == Role.customer] + [request.message]
+    return StartedTurn(
+        conversation_id=conversation_id,
+        new_token=new_token,
+        prompt_messages=messages,
+        sources=context.sources,
+        placeholder_values=reply_values(prompt.company, customer_texts),
+    )
 
 
 def record_reply(
-    engine: Engine,
-    turn: StartedTurn,
-    generation: Generation,
-    model: ChatModel,
-    prompt: SupportPrompt,
+    engine: Engine, turn: StartedTurn, text: str, generation: Generation, assistant: Assistant
 ) -> ChatResponse:
     """Store the bot's reply with the model, adapter and prompt that made it."""
     with Session(engine) as session:
         message = Message(
             conversation_id=turn.conversation_id,
             role=Role.bot,
-            text=generation.text,
-            model=model.info.name,
-            adapter_version=model.info.adapter_version,
-            prompt_version=prompt.version,
+            text=text,
+            model=assistant.model.info.name,
+            adapter_version=assistant.model.info.adapter_version,
+            prompt_version=assistant.prompt.version,
             latency_ms=generation.latency_ms,
             generated_tokens=generation.generated_tokens,
             mean_logprob=generation.mean_logprob,
@@ -94,4 +106,5 @@ def record_reply(
             conversation_token=turn.new_token,
             message_id=message.id,
             reply=message.text,
+            sources=turn.sources,
         )

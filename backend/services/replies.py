@@ -14,9 +14,10 @@ from starlette.concurrency import run_in_threadpool
 
 from backend.api.schemas import ChatResponse
 from backend.core.metrics import REPLIES, observe_generation
-from backend.runtime.base import ChatModel, Generation, GenerationError
+from backend.runtime.assistant import Assistant
+from backend.runtime.base import Generation, GenerationError
 from backend.services.chat import StartedTurn, record_reply
-from prompts import SupportPrompt
+from prompts.placeholders import StreamingFiller, fill_placeholders
 
 logger = logging.getLogger(__name__)
 
@@ -43,24 +44,27 @@ ReplyEvent = Delta | ChatResponse | Failed
 async def _produce(
     engine: Engine,
     turn: StartedTurn,
-    model: ChatModel,
-    prompt: SupportPrompt,
+    assistant: Assistant,
     queue: asyncio.Queue[ReplyEvent],
     endpoint: str,
 ) -> None:
     try:
         generation: Generation | None = None
-        async for item in model.stream(turn.prompt_messages):
+        filler = StreamingFiller(turn.placeholder_values)
+        async for item in assistant.model.stream(turn.prompt_messages):
             if isinstance(item, Generation):
                 generation = item
-            else:
-                queue.put_nowait(Delta(item))
+            elif text := filler.feed(item):
+                queue.put_nowait(Delta(text))
         if generation is None:
             raise GenerationError("the model stream ended without a reply")
+        if rest := filler.flush():
+            queue.put_nowait(Delta(rest))
         observe_generation(
             generation.latency_ms, generation.first_token_ms, generation.generated_tokens
         )
-        response = await run_in_threadpool(record_reply, engine, turn, generation, model, prompt)
+        text = fill_placeholders(generation.text, turn.placeholder_values)
+        response = await run_in_threadpool(record_reply, engine, turn, text, generation, assistant)
         REPLIES.labels(endpoint, "ok").inc()
         queue.put_nowait(response)
     except GenerationError as error:
@@ -70,15 +74,11 @@ async def _produce(
 
 
 async def reply_events(
-    engine: Engine,
-    turn: StartedTurn,
-    model: ChatModel,
-    prompt: SupportPrompt,
-    endpoint: str,
+    engine: Engine, turn: StartedTurn, assistant: Assistant, endpoint: str
 ) -> AsyncIterator[ReplyEvent]:
     """Deltas of the reply, then the stored `ChatResponse` (or `Failed`)."""
     queue: asyncio.Queue[ReplyEvent] = asyncio.Queue()
-    task = asyncio.create_task(_produce(engine, turn, model, prompt, queue, endpoint))
+    task = asyncio.create_task(_produce(engine, turn, assistant, queue, endpoint))
     _running.add(task)
     task.add_done_callback(_running.discard)
     while True:

@@ -241,27 +241,38 @@ def _fits(template: str, spec: IntentSpec, known: set[str], company_fields: set[
 def compose_reply(
     spec: IntentSpec, company: CompanyProfile, request: Request, rng: random.Random
 ) -> str:
-    """Compose the bot's reply to ``request``, quoting every order number it contains."""
+    """Compose the bot's reply to ``request``, quoting every order number it contains.
+
+    For a company with ``placeholders``, company facts and the order number stay placeholders
+    ({website}, {order}, ...) and replies that would repeat other details the customer gave
+    (their name, product, ...) are avoided where the intent has others.
+    """
     values = company_values(company)
     known = set(request.slots)
     pool = spec.escalated_replies if request.escalated and spec.escalated_replies else spec.replies
     candidates = [t for t in pool if _fits(t, spec, known, set(values))]
     if not candidates:
         raise ValueError(f"no reply template of {spec.name} fits slots {sorted(known)}")
+    slots: Mapping[str, str] = request.slots
+    if company.placeholders:
+        values = {key: f"{{{key}}}" for key in values}
+        slots = {**slots, "order": "{order}"} if "order" in slots else slots
+        without_details = [t for t in candidates if template_fields(t) & known <= {"order"}]
+        candidates = without_details or candidates
     # Prefer replies that pick up what the customer mentioned (their product, code, ...).
     weights = [1 + 2 * len(template_fields(t) & known) for t in candidates]
     template = rng.choices(candidates, weights)[0]
 
     pieces: list[str] = []
-    if "name" in known and spec.decorate and rng.random() < 0.5:
+    if "name" in known and spec.decorate and not company.placeholders and rng.random() < 0.5:
         pieces.append(rng.choice(NAME_GREETINGS))
     if request.angry and not re.search(r"sorry|apolog", template, re.IGNORECASE):
         pieces.append(rng.choice(APOLOGIES))
         rest = _INTERJECTION.sub("", template)
         template = rest[0].upper() + rest[1:]
-    text = join([*pieces, template]).format_map({**values, **request.slots})
+    text = join([*pieces, template]).format_map({**values, **slots})
     if len(text.split()) > MAX_REPLY_WORDS:
-        text = template.format_map({**values, **request.slots})
+        text = template.format_map({**values, **slots})
     return text
 
 

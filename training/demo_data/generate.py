@@ -141,15 +141,19 @@ def _unique(make: Callable[[], T], count: int, key: Callable[[T], str], seen: se
     raise RuntimeError(f"only {len(samples)} of {count} distinct samples; add more phrasings")
 
 
-def general_conversations(seed: int = 0) -> list[Conversation]:
+def general_conversations(seed: int = 0, placeholders: bool = False) -> list[Conversation]:
     """Conversations over every intent and every general company, for the starter model.
 
+    With `placeholders`, replies name company facts and order numbers as placeholders
+    ({website}, {order}, ...), so that a model trained on them serves any company.
     The same seed always gives the same list. No two conversations of one company have
     the same customer text.
     """
     conversations: list[Conversation] = []
     for company in COMPANIES:
         seen: set[str] = set()
+        if placeholders:
+            company = dataclasses.replace(company, placeholders=True)
         for spec in SPECS:
             rng = random.Random(f"general/{seed}/{company.domain}/{spec.name}")
             conversations += _unique(

@@ -38,6 +38,9 @@ class CompanyProfile:
     refund_review_over: int  # refunds above this many dollars go to a human
     order_prefix: str  # order numbers look like prefix + order_digits digits
     order_digits: int
+    # Replies name the company's facts and the order number as placeholders such as {website}
+    # instead of their values, for a model that gets them filled in after generation.
+    placeholders: bool = False
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,12 @@
-"""Build the offline starter model: train a tokenizer and a small Llama from scratch.
+"""Build the offline starter model: a tokenizer, a small Llama trained from scratch, a topic model.
 
 The training data is the project's own multi-domain support conversations
-(`training.demo_data.general_conversations`), rendered by the same prompt templates serving uses.
-The result is saved with `save_pretrained`, so it loads like any hub model.
+(`training.demo_data.general_conversations`), rendered by the same prompt template serving uses
+(`compact-v1`): the conversation, with the customer's topic as context. Replies name company facts
+and order numbers as placeholders ({website}, {order}), which serving fills in, so the starter
+serves any company. The topic classifier (MiniLM) is fitted on the same conversations and saved
+beside the model; everything is saved with `save_pretrained`, so it loads like any hub model.
+Why this design: docs/starter.md.
 
     supportbot build-starter                       # into <data_dir>/models/starter
     supportbot build-starter --train-minutes 2 --output-dir /tmp/starter
@@ -21,13 +25,23 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import torch
-from transformers import DataCollatorForSeq2Seq, Trainer, TrainingArguments, set_seed
+from transformers import (
+    DataCollatorForSeq2Seq,
+    PreTrainedModel,
+    PreTrainedTokenizerFast,
+    PrinterCallback,
+    Trainer,
+    TrainingArguments,
+    set_seed,
+)
 
-from training.demo_data import Conversation, general_conversations
+from prompts import CompanyFacts
+from prompts.topics import TopicClassifier, topic_context
+from training.demo_data import CompanyProfile, Conversation, general_conversations
 from training.plots import plot_loss_curve
 from training.precision import bf16_is_fast
 from training.progress import ProgressPrinter, format_duration
-from training.sft import SupportExample, tokenize_examples
+from training.sft import LabelScope, SupportExample, example_messages, tokenize_examples
 from training.starter.architecture import StarterArchitecture, new_starter_model
 from training.starter.artifact import BUILD_INFO_FILE
 from training.starter.tokenizer import train_tokenizer
@@ -42,24 +56,38 @@ class StarterBuildArgs:
     max_epochs: float = 8.0
     vocab_size: int = 8192
     architecture: StarterArchitecture = field(default_factory=StarterArchitecture)
-    batch_size: int = 32
-    learning_rate: float = 2e-3
+    batch_size: int = 8
+    learning_rate: float = 1.5e-3
     max_length: int = 384
     held_out_fraction: float = 0.05
-    prompt_version: str = "v1"
+    prompt_version: str = "compact-v1"
+    # From scratch, learning the customers' wording as well as the replies helps.
+    label_scope: LabelScope = "all"
     seed: int = 0
 
 
-def conversation_example(conversation: Conversation) -> SupportExample:
-    """The last bot reply of a conversation as a training example."""
+def company_facts_of(profile: CompanyProfile) -> CompanyFacts:
+    """The prompt's company facts for a demo-data company profile."""
+    values = {name: getattr(profile, name) for name in CompanyFacts.model_fields}
+    return CompanyFacts.model_validate(values)
+
+
+def conversation_example(conversation: Conversation, topic: str | None = None) -> SupportExample:
+    """The last bot reply of a conversation as a training example, with its topic as context."""
     *earlier, request, reply = conversation.turns
-    return SupportExample(conversation.company.name, earlier, request.text, reply.text)
+    return SupportExample(
+        company=company_facts_of(conversation.company),
+        history=earlier,
+        message=request.text,
+        reply=reply.text,
+        context=topic_context(topic or conversation.intent),
+    )
 
 
 def split_by_phrasing(
     conversations: list[Conversation], held_out_fraction: float
 ) -> tuple[list[Conversation], list[Conversation]]:
-    """Hold out whole request phrasings, so the held-out loss measures unseen wording."""
+    """Hold out whole request phrasings, so the held-out numbers measure unseen wording."""
 
     def held_out(conversation: Conversation) -> bool:
         bucket = zlib.crc32(conversation.phrasing_id.encode()) % 10_000
@@ -70,24 +98,37 @@ def split_by_phrasing(
     return train, test
 
 
+def starter_conversations(seed: int) -> list[Conversation]:
+    """The starter's training conversations: replies with placeholders."""
+    return general_conversations(seed=seed, placeholders=True)
+
+
 def build_starter(args: StarterBuildArgs) -> dict:
     """Train and save the starter into `args.output_dir`; returns the build report."""
     started = time.perf_counter()
     set_seed(args.seed)
-    conversations = general_conversations(seed=args.seed)
-    train_conversations, held_out_conversations = split_by_phrasing(
-        conversations, args.held_out_fraction
-    )
-    train_examples = [conversation_example(c) for c in train_conversations]
-    held_out_examples = [conversation_example(c) for c in held_out_conversations]
-    print(
-        f"[starter] {len(train_examples)} training and {len(held_out_examples)} held-out"
-        " conversations",
-        flush=True,
-    )
+    train, held_out = split_by_phrasing(starter_conversations(args.seed), args.held_out_fraction)
+    print(f"[starter] {len(train)} training and {len(held_out)} held-out conversations", flush=True)
 
-    tokenizer = train_tokenizer(_tokenizer_corpus(conversations), args.vocab_size)
-    train_rows = tokenize_examples(train_examples, tokenizer, args.prompt_version, args.max_length)
+    topics = TopicClassifier.fit([c.turns[-2].text for c in train], [c.intent for c in train])
+    predicted = topics.predict([c.turns[-2].text for c in held_out])
+    topic_accuracy = sum(
+        p.label == c.intent for p, c in zip(predicted, held_out, strict=True)
+    ) / max(len(held_out), 1)
+    print(f"[starter] topic classifier: {topic_accuracy:.1%} on held-out wording", flush=True)
+
+    train_examples = [conversation_example(c) for c in train]
+    # Held-out loss is measured the way serving works: with the predicted topic.
+    held_out_examples = [
+        conversation_example(c, p.label) for c, p in zip(held_out, predicted, strict=True)
+    ]
+    tokenizer = train_tokenizer(
+        _tokenizer_corpus(train_examples + held_out_examples, args.prompt_version),
+        args.vocab_size,
+    )
+    train_rows = tokenize_examples(
+        train_examples, tokenizer, args.prompt_version, args.max_length, args.label_scope
+    )
     held_out_rows = tokenize_examples(
         held_out_examples, tokenizer, args.prompt_version, args.max_length
     )
@@ -119,6 +160,7 @@ def build_starter(args: StarterBuildArgs) -> dict:
             processing_class=tokenizer,
             callbacks=[ProgressPrinter("starter", time_budget_s=args.train_minutes * 60 * 1.2)],
         )
+        trainer.remove_callback(PrinterCallback)  # ProgressPrinter reports instead
         trainer.train()
         held_out_loss = trainer.evaluate()["eval_loss"] if held_out_rows else None
         log_history = trainer.state.log_history
@@ -131,29 +173,34 @@ def build_starter(args: StarterBuildArgs) -> dict:
         "vocab_size": len(tokenizer),
         "architecture": asdict(args.architecture),
         "prompt_version": args.prompt_version,
+        "placeholders": True,
+        "label_scope": args.label_scope,
+        "seed": args.seed,
+        "held_out_fraction": args.held_out_fraction,
         "train_conversations": len(train_rows),
         "held_out_conversations": len(held_out_rows),
+        "topic_accuracy_held_out": round(topic_accuracy, 4),
         "steps": max_steps,
         "epochs": round(max_steps / steps_per_epoch, 2),
         "final_train_loss": next(
             (row["loss"] for row in reversed(log_history) if "loss" in row), None
         ),
-        "held_out_loss": held_out_loss,
+        "held_out_reply_loss": held_out_loss,
         "bf16": use_bf16,
         "build_seconds": round(time.perf_counter() - started, 1),
     }
-    _save_atomically(model, tokenizer, report, log_history, args.output_dir)
+    _save_atomically(model, tokenizer, topics, report, log_history, args.output_dir)
     print(
-        f"[starter] done in {format_duration(report['build_seconds'])}: held-out loss"
+        f"[starter] done in {format_duration(report['build_seconds'])}: held-out reply loss"
         f" {held_out_loss} -> {args.output_dir}",
         flush=True,
     )
     return report
 
 
-def _tokenizer_corpus(conversations: list[Conversation]) -> list[str]:
-    texts = [turn.text for c in conversations for turn in c.turns]
-    return texts + sorted({c.company.name for c in conversations})
+def _tokenizer_corpus(examples: list[SupportExample], prompt_version: str) -> list[str]:
+    """Every text the model will read or write."""
+    return [m["content"] for e in examples for m in example_messages(e, prompt_version)]
 
 
 def _training_arguments(
@@ -163,7 +210,7 @@ def _training_arguments(
         output_dir=output_dir,
         max_steps=max_steps,
         per_device_train_batch_size=args.batch_size,
-        per_device_eval_batch_size=args.batch_size,
+        per_device_eval_batch_size=32,
         learning_rate=args.learning_rate,
         lr_scheduler_type="cosine",
         warmup_steps=0.05,
@@ -193,9 +240,13 @@ def _measure_step_seconds(
     """Seconds per training step, timed on a few real batches (weights are left unchanged)."""
     rng = random.Random(args.seed)
     device = next(model.parameters()).device
+    # Batches of similar lengths, as the length-grouped sampler of the Trainer makes them.
+    by_length = sorted(rows, key=lambda row: len(row["input_ids"]))
+    size = min(args.batch_size, len(rows))
     timings = []
-    for _ in range(4):
-        batch = collator(rng.sample(rows, min(args.batch_size, len(rows))))
+    for _ in range(6):
+        start = rng.randrange(len(by_length) - size + 1)
+        batch = collator(by_length[start : start + size])
         batch = {key: value.to(device) for key, value in batch.items()}
         tick = time.perf_counter()
         with torch.autocast(device.type, dtype=torch.bfloat16, enabled=use_bf16):
@@ -204,14 +255,22 @@ def _measure_step_seconds(
         timings.append(time.perf_counter() - tick)
     model.zero_grad(set_to_none=True)
     # The first pass warms up kernels; the optimizer step adds roughly 10 %.
-    return statistics.median(timings[1:]) * 1.1
+    return statistics.mean(timings[1:]) * 1.1
 
 
-def _save_atomically(model, tokenizer, report: dict, log_history: list, output_dir: Path) -> None:
+def _save_atomically(
+    model: PreTrainedModel,
+    tokenizer: PreTrainedTokenizerFast,
+    topics: TopicClassifier,
+    report: dict,
+    log_history: list[dict],
+    output_dir: Path,
+) -> None:
     output_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{output_dir.name}-", dir=output_dir.parent))
     model.save_pretrained(staging)
     tokenizer.save_pretrained(staging)
+    topics.save(staging)
     plot_loss_curve(log_history, staging / "loss_curve.png", "supportbot starter (from scratch)")
     (staging / "log_history.json").write_text(json.dumps(log_history, indent=1))
     (staging / BUILD_INFO_FILE).write_text(json.dumps(report, indent=2))

@@ -7,7 +7,7 @@ from fastapi import APIRouter, HTTPException, status
 from sse_starlette import EventSourceResponse, ServerSentEvent
 from starlette.concurrency import run_in_threadpool
 
-from backend.api.deps import EngineDep, ModelDep, PromptDep, TokenDep
+from backend.api.deps import AssistantDep, EngineDep, TokenDep
 from backend.api.schemas import ChatRequest, ChatResponse
 from backend.services.chat import ConversationNotFoundError, StartedTurn, start_turn
 from backend.services.replies import Delta, Failed, reply_events
@@ -18,21 +18,21 @@ _NOT_FOUND = "conversation not found"
 
 
 async def _start(
-    engine: EngineDep, request: ChatRequest, token: str | None, prompt: PromptDep, model: ModelDep
+    engine: EngineDep, request: ChatRequest, token: str | None, assistant: AssistantDep
 ) -> StartedTurn:
     try:
-        return await run_in_threadpool(start_turn, engine, request, token, prompt, model)
+        return await run_in_threadpool(start_turn, engine, request, token, assistant)
     except ConversationNotFoundError as error:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail=_NOT_FOUND) from error
 
 
 @router.post("/chat", responses={404: {"description": _NOT_FOUND}, 503: {}})
 async def chat(
-    request: ChatRequest, engine: EngineDep, model: ModelDep, prompt: PromptDep, token: TokenDep
+    request: ChatRequest, engine: EngineDep, assistant: AssistantDep, token: TokenDep
 ) -> ChatResponse:
     """Send a customer message and get the bot's reply."""
-    turn = await _start(engine, request, token, prompt, model)
-    async for event in reply_events(engine, turn, model, prompt, "chat"):
+    turn = await _start(engine, request, token, assistant)
+    async for event in reply_events(engine, turn, assistant, "chat"):
         if isinstance(event, ChatResponse):
             return event
         if isinstance(event, Failed):
@@ -49,13 +49,13 @@ async def chat(
     },
 )
 async def chat_stream(
-    request: ChatRequest, engine: EngineDep, model: ModelDep, prompt: PromptDep, token: TokenDep
+    request: ChatRequest, engine: EngineDep, assistant: AssistantDep, token: TokenDep
 ) -> EventSourceResponse:
     """Send a customer message and receive the reply as server-sent events."""
-    turn = await _start(engine, request, token, prompt, model)
+    turn = await _start(engine, request, token, assistant)
 
     async def events() -> AsyncIterator[ServerSentEvent]:
-        async for event in reply_events(engine, turn, model, prompt, "chat_stream"):
+        async for event in reply_events(engine, turn, assistant, "chat_stream"):
             if isinstance(event, Delta):
                 yield ServerSentEvent(json.dumps({"text": event.text}), event="delta")
             elif isinstance(event, Failed):

@@ -1,33 +1,21 @@
 """A customer's view of their conversation, and feedback on bot replies."""
 
-import uuid
-
 from fastapi import APIRouter, HTTPException, status
 from sqlmodel import select
 
-from backend.api.deps import SessionDep, TokenDep
+from backend.api.deps import SessionDep, VisibleConversationDep
 from backend.api.schemas import ConversationPublic, FeedbackPublic, FeedbackRequest
-from backend.models import Conversation, Feedback, Message, Role
-from backend.services.conversations import find_conversation, public_messages
+from backend.models import Feedback, Message, Role
+from backend.services.conversations import public_messages
 
 router = APIRouter(prefix="/api/conversations", tags=["conversations"])
 
 
-def _visible_conversation(
-    session: SessionDep, conversation_id: uuid.UUID, token: TokenDep
-) -> Conversation:
-    conversation = find_conversation(session, conversation_id, token)
-    if conversation is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail="conversation not found")
-    return conversation
-
-
 @router.get("/{conversation_id}", responses={404: {"description": "conversation not found"}})
 def read_conversation(
-    conversation_id: uuid.UUID, session: SessionDep, token: TokenDep
+    conversation: VisibleConversationDep, session: SessionDep
 ) -> ConversationPublic:
     """The conversation and its messages; needs the conversation's token."""
-    conversation = _visible_conversation(session, conversation_id, token)
     return ConversationPublic(
         id=conversation.id,
         status=conversation.status,
@@ -41,10 +29,9 @@ def read_conversation(
     responses={404: {"description": "conversation or message not found"}},
 )
 def give_feedback(
-    conversation_id: uuid.UUID, body: FeedbackRequest, session: SessionDep, token: TokenDep
+    body: FeedbackRequest, conversation: VisibleConversationDep, session: SessionDep
 ) -> FeedbackPublic:
     """Rate a bot reply of the conversation; a new rating replaces the previous one."""
-    conversation = _visible_conversation(session, conversation_id, token)
     message = session.get(Message, body.message_id)
     if message is None or message.conversation_id != conversation.id:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail="message not found")

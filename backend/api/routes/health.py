@@ -1,10 +1,10 @@
 """Liveness, readiness and what the chat page shows about the service."""
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
-from backend.api.deps import EngineDep, HolderDep, PromptDep, SettingsDep
+from backend.api.deps import EngineDep, HolderDep
 from backend.api.schemas import ServiceInfo
 
 router = APIRouter(tags=["health"])
@@ -25,12 +25,12 @@ def readyz(engine: EngineDep, holder: HolderDep) -> JSONResponse:
         database = "ok"
     except Exception as error:  # any failure means not ready; the reason is reported
         database = f"error: {type(error).__name__}"
-    model = holder.model
-    ready = model is not None and database == "ok"
+    assistant = holder.assistant
+    ready = assistant is not None and database == "ok"
     body = {
         "status": "ready" if ready else "not_ready",
         "model": holder.state,
-        "model_name": model.info.name if model else None,
+        "model_name": assistant.model.info.name if assistant else None,
         "model_error": holder.error,
         "database": database,
     }
@@ -38,12 +38,12 @@ def readyz(engine: EngineDep, holder: HolderDep) -> JSONResponse:
 
 
 @router.get("/api/info")
-def info(settings: SettingsDep, holder: HolderDep, prompt: PromptDep) -> ServiceInfo:
+def info(request: Request, holder: HolderDep) -> ServiceInfo:
     """Company name and the model, adapter and prompt version serving replies."""
-    model = holder.model
+    assistant = holder.assistant
     return ServiceInfo(
-        company_name=settings.company_name,
-        model=model.info.name if model else None,
-        adapter_version=model.info.adapter_version if model else None,
-        prompt_version=prompt.version,
+        company_name=request.app.state.company.name,
+        model=assistant.model.info.name if assistant else None,
+        adapter_version=assistant.model.info.adapter_version if assistant else None,
+        prompt_version=assistant.prompt.version if assistant else None,
     )

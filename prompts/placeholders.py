@@ -1,0 +1,58 @@
+"""Fill the placeholders a reply names ({website}, {order}, ...) with the real values.
+
+A small model cannot copy facts from its prompt, so the starter writes placeholders and the
+prompt layer fills them: company facts from the company file, {order} from the order number the
+customer gave. Placeholders without a value are left as they are.
+"""
+
+import re
+from collections.abc import Iterable, Mapping
+
+from prompts.company import CompanyFacts
+
+PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
+ORDER_NUMBER = re.compile(r"(?<![\w-])#?((?:[A-Za-z]{1,3}-?)?\d{4,12})\b")
+_LONGEST_PLACEHOLDER = 24
+NO_ORDER_NUMBER = "your order"
+
+
+def last_order_number(customer_texts: Iterable[str]) -> str | None:
+    """The most recent order number the customer wrote, if any."""
+    found = [match for text in customer_texts for match in ORDER_NUMBER.findall(text)]
+    return found[-1] if found else None
+
+
+def reply_values(company: CompanyFacts, customer_texts: Iterable[str]) -> dict[str, str]:
+    """Every placeholder value for a reply in this conversation."""
+    return {
+        **company.placeholder_values(),
+        "order": last_order_number(customer_texts) or NO_ORDER_NUMBER,
+    }
+
+
+def fill_placeholders(text: str, values: Mapping[str, str]) -> str:
+    """`text` with each known {placeholder} replaced by its value."""
+    return PLACEHOLDER.sub(lambda match: values.get(match.group(1), match.group(0)), text)
+
+
+class StreamingFiller:
+    """Fills placeholders in text that arrives in pieces, holding back a possible partial one."""
+
+    def __init__(self, values: Mapping[str, str]) -> None:
+        self.values = values
+        self._pending = ""
+
+    def feed(self, piece: str) -> str:
+        """The text that is final once `piece` arrived, with its placeholders filled."""
+        text = self._pending + piece
+        start = text.rfind("{")
+        if start != -1 and "}" not in text[start:] and len(text) - start <= _LONGEST_PLACEHOLDER:
+            text, self._pending = text[:start], text[start:]
+        else:
+            self._pending = ""
+        return fill_placeholders(text, self.values)
+
+    def flush(self) -> str:
+        """Whatever is still held back, at the end of the stream."""
+        text, self._pending = self._pending, ""
+        return fill_placeholders(text, self.values)

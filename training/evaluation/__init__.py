@@ -1,0 +1,1 @@
+"""Evaluation of replies: intent recovery, similarity to the reference, escalation."""
