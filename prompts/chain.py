@@ -13,11 +13,14 @@ from langchain_core.prompts import ChatPromptTemplate, MessagesPlaceholder
 from langchain_core.runnables import Runnable, RunnableLambda
 
 from prompts.company import CompanyFacts, render_company_facts
+from prompts.placeholders import delexicalize, reply_values
 from prompts.templates import load_template
 from prompts.topics import TopicClassifier, topic_context
 
 ChatMessages = list[dict[str, str]]
 TokenCounter = Callable[[ChatMessages], int]
+
+UNSURE_TOPIC = 0.5
 
 _LANGCHAIN_TO_CHAT_ROLE = {"system": "system", "human": "user", "ai": "assistant"}
 
@@ -81,6 +84,8 @@ class SupportPrompt:
         self.version = version
         self.company = company
         self.topics = topics
+        self.history_turns = files.history_turns
+        self.placeholders = files.placeholders
         self._company_facts = render_company_facts(company)
         template = ChatPromptTemplate.from_messages(
             [("system", files.system), MessagesPlaceholder("history"), ("human", files.reply)]
@@ -89,26 +94,52 @@ class SupportPrompt:
             lambda value: to_chat_messages(value.to_messages())
         )
 
-    def context_for(self, message: str) -> PromptContext:
-        """The context for replying to `message`: its topic, when a topic classifier is set."""
+    def context_for(self, history: Sequence[HistoryTurn], message: str) -> PromptContext:
+        """The context for replying to `message`: its topic, when a topic classifier is set.
+
+        A short follow-up ("it's 48213") says little on its own; when the topic of the message
+        alone is unsure, the customer's previous message is read with it.
+        """
         if self.topics is None:
             return PromptContext()
         topic = self.topics.predict([message])[0]
+        earlier = [t.text for t in history if t.role == "customer"]
+        if topic.score < UNSURE_TOPIC and earlier:
+            with_previous = self.topics.predict([f"{earlier[-1]}\n{message}"])[0]
+            topic = max(topic, with_previous, key=lambda t: t.score)
         return PromptContext(
             text=topic_context(topic.label),
             sources=[{"type": "topic", "label": topic.label, "score": round(topic.score, 4)}],
         )
 
+    def placeholder_values(self, history: Sequence[HistoryTurn], message: str) -> dict[str, str]:
+        """What each placeholder in a reply to `message` stands for."""
+        customer_texts = [t.text for t in history if t.role == "customer"] + [message]
+        return reply_values(self.company, customer_texts)
+
     def render(
         self, history: Sequence[HistoryTurn], message: str, context: str = ""
     ) -> ChatMessages:
-        """The chat messages for replying to `message` after `history`."""
+        """The chat messages for replying to `message` after `history`.
+
+        The template may limit how much history the model sees; a template for a model that
+        writes placeholders gets earlier replies with their facts turned back into placeholders.
+        """
+        recent = _opening_with_customer(
+            history[-self.history_turns :] if self.history_turns else history
+        )
+        if self.placeholders:
+            values = self.placeholder_values(history, message)
+            recent = [
+                t if t.role == "customer" else Turn(t.role, delexicalize(t.text, values))
+                for t in recent
+            ]
         return self.chain.invoke(
             {
                 "company_name": self.company.name,
                 "company_facts": self._company_facts,
                 "context": context,
-                "history": _history_messages(history),
+                "history": _history_messages(recent),
                 "message": message,
             }
         )
@@ -130,9 +161,6 @@ class SupportPrompt:
             return count_tokens(self.render(history[start:], message, context)) <= budget
 
         start = _first_fitting_turn(len(history), history_fits)
-        # Chat templates expect the history to open with a customer turn.
-        while start < len(history) and history[start].role != "customer":
-            start += 1
         if start < len(history) or history_fits(len(history)):
             return self.render(history[start:], message, context)
 
@@ -140,6 +168,14 @@ class SupportPrompt:
             return count_tokens(self.render([], text, context))
 
         return self.render([], _shorten_to_fit(message, budget, message_tokens), context)
+
+
+def _opening_with_customer(history: Sequence[HistoryTurn]) -> list[HistoryTurn]:
+    """The history from its first customer turn on, as chat templates expect."""
+    for index, turn in enumerate(history):
+        if turn.role == "customer":
+            return list(history[index:])
+    return []
 
 
 def _first_fitting_turn(n_turns: int, fits: Callable[[int], bool]) -> int:

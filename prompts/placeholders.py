@@ -30,6 +30,23 @@ def reply_values(company: CompanyFacts, customer_texts: Iterable[str]) -> dict[s
     }
 
 
+def delexicalize(text: str, values: Mapping[str, str]) -> str:
+    """`text` with distinctive values (website, hours, the order number, ...) as placeholders.
+
+    Earlier replies are stored filled in; a model trained on placeholder replies should see them
+    the way it wrote them. Short values such as "45" are left alone: they are too ambiguous.
+    """
+    distinctive = [
+        (key, value)
+        for key, value in values.items()
+        if (len(value) >= 5 and not value.isdigit())
+        or (key == "order" and value != NO_ORDER_NUMBER)
+    ]
+    for key, value in sorted(distinctive, key=lambda item: -len(item[1])):
+        text = text.replace(value, f"{{{key}}}")
+    return text
+
+
 def fill_placeholders(text: str, values: Mapping[str, str]) -> str:
     """`text` with each known {placeholder} replaced by its value."""
     return PLACEHOLDER.sub(lambda match: values.get(match.group(1), match.group(0)), text)

@@ -17,6 +17,8 @@ class TemplateFiles:
     version: str
     system: str
     reply: str
+    history_turns: int | None = None  # earlier messages the model sees at most (None: all)
+    placeholders: bool = False  # the model writes {placeholders} for facts; history gets them too
 
 
 @cache
@@ -27,11 +29,14 @@ def load_template(version: str) -> TemplateFiles:
     if not manifest_path.is_file():
         known = ", ".join(available_versions()) or "none"
         raise ValueError(f"unknown prompt version {version!r} (available: {known})")
-    files = yaml.safe_load(manifest_path.read_text(encoding="utf-8"))["files"]
+    manifest = yaml.safe_load(manifest_path.read_text(encoding="utf-8"))
+    files = manifest["files"]
     return TemplateFiles(
         version=version,
         system=(directory / files["system"]).read_text(encoding="utf-8").strip(),
         reply=(directory / files["reply"]).read_text(encoding="utf-8").strip(),
+        history_turns=manifest.get("history_turns"),
+        placeholders=bool(manifest.get("placeholders", False)),
     )
 
 

@@ -220,7 +220,8 @@ def test_turn_structure(conversations):
         assert roles == ["customer", "bot"] * (len(roles) // 2)
         assert all(t.text.strip() for t in conversation.turns)
         multi += len(roles) > 2
-    assert 0.10 <= multi / len(conversations) <= 0.15
+    # about a third: replies after earlier turns must not drift from the topic
+    assert 0.25 <= multi / len(conversations) <= 0.40
 
 
 def test_deterministic_and_seed_sensitive(conversations, tickets):

@@ -149,7 +149,7 @@ def topics():
 
 def test_the_topic_of_a_message_becomes_the_prompt_context_and_a_source(topics, tmp_path):
     prompt = SupportPrompt("compact-v1", company(), topics)
-    context = prompt.context_for("I'd like a refund for my boots")
+    context = prompt.context_for([], "I'd like a refund for my boots")
     assert context.text == "Topic: refund_request"
     [source] = context.sources
     assert source["type"] == "topic" and source["label"] == "refund_request"
@@ -166,4 +166,28 @@ def test_the_topic_of_a_message_becomes_the_prompt_context_and_a_source(topics, 
 def test_compact_template_without_context_has_no_system_message():
     messages = SupportPrompt("compact-v1", company()).render([], "hello")
     assert messages == [{"role": "user", "content": "hello"}]
-    assert SupportPrompt("compact-v1", company()).context_for("hello").text == ""
+    assert SupportPrompt("compact-v1", company()).context_for([], "hello").text == ""
+
+
+def test_a_short_follow_up_takes_its_topic_from_the_previous_message(topics):
+    prompt = SupportPrompt("compact-v1", company(), topics)
+    alone = topics.predict(["it's 48213"])[0]
+    assert alone.score < 0.5
+    history = [Turn("customer", "has my order shipped"), Turn("bot", "What's the order number?")]
+    assert prompt.context_for(history, "it's 48213").text == "Topic: track_order"
+
+
+def test_history_is_limited_and_earlier_replies_get_their_placeholders_back():
+    prompt = SupportPrompt("compact-v1", company())
+    history = [
+        Turn("customer", "hi"),
+        Turn("bot", "Hello! You're chatting with Acme support."),
+        Turn("customer", "where is order 48213?"),
+        Turn("bot", "Order 48213 is on its way; track it on larkspur-outdoor.example."),
+    ]
+    messages = prompt.render(history, "thanks")
+    assert [m["content"] for m in messages] == [
+        "where is order 48213?",
+        "Order {order} is on its way; track it on {website}.",
+        "thanks",
+    ]

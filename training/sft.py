@@ -12,8 +12,8 @@ from prompts.chain import HistoryTurn
 
 IGNORE_INDEX = -100
 
-LabelScope = Literal["reply", "replies", "all"]
-"""What the loss covers: the final reply, every assistant turn, or every token."""
+LabelScope = Literal["reply", "all"]
+"""What the loss covers: the final reply, or every token."""
 
 
 @dataclass(frozen=True)
@@ -51,23 +51,19 @@ def tokenize_example(
 ) -> dict[str, list[int]]:
     """Token ids of the rendered chat, with labels (-100 elsewhere) on what `label_scope` says.
 
-    Each assistant turn is labelled from the end of the generation prompt before it through its
-    end-of-turn token, so the model learns to stop; this works with any chat template that
-    renders a conversation as the extension of its prefixes.
+    The reply is labelled from the end of the generation prompt through its end-of-turn token,
+    so the model learns to stop; this works with any chat template that renders the reply as an
+    extension of the prompt.
     """
     messages = example_messages(example, prompt_version)
     ids = _chat_ids(tokenizer, messages)
     if label_scope == "all":
         labels = list(ids)
     else:
-        labels = [IGNORE_INDEX] * len(ids)
-        assistant_turns = [i for i, m in enumerate(messages) if m["role"] == "assistant"]
-        for turn in assistant_turns if label_scope == "replies" else assistant_turns[-1:]:
-            start = len(_chat_ids(tokenizer, messages[:turn], add_generation_prompt=True))
-            end = len(_chat_ids(tokenizer, messages[: turn + 1]))
-            if _chat_ids(tokenizer, messages[: turn + 1]) != ids[:end]:
-                raise ValueError("the chat template does not render turns as prefix extensions")
-            labels[start:end] = ids[start:end]
+        start = len(_chat_ids(tokenizer, messages[:-1], add_generation_prompt=True))
+        if _chat_ids(tokenizer, messages[:-1], add_generation_prompt=True) != ids[:start]:
+            raise ValueError("the chat template does not render the reply after its prompt")
+        labels = [IGNORE_INDEX] * start + ids[start:]
     return {
         "input_ids": ids[:max_length],
         "attention_mask": [1] * min(len(ids), max_length),

@@ -23,7 +23,6 @@ from backend.services.conversations import (
     new_conversation_token,
 )
 from prompts import ChatMessages, Turn
-from prompts.placeholders import reply_values
 
 
 class ConversationNotFoundError(LookupError):
@@ -69,17 +68,16 @@ def start_turn(
         session.commit()
 
     prompt, model = assistant.prompt, assistant.model
-    context = prompt.context_for(request.message)
+    context = prompt.context_for(history, request.message)
     messages = prompt.render_within_budget(
         history, request.message, model.count_tokens, model.prompt_budget, context.text
     )
-    customer_texts = [t.text for t in history if t.role == Role.customer] + [request.message]
     return StartedTurn(
         conversation_id=conversation_id,
         new_token=new_token,
         prompt_messages=messages,
         sources=context.sources,
-        placeholder_values=reply_values(prompt.company, customer_texts),
+        placeholder_values=prompt.placeholder_values(history, request.message),
     )
 
 

@@ -271,7 +271,13 @@ def _save_atomically(
     model.save_pretrained(staging)
     tokenizer.save_pretrained(staging)
     topics.save(staging)
-    plot_loss_curve(log_history, staging / "loss_curve.png", "supportbot starter (from scratch)")
+    plot_loss_curve(
+        log_history,
+        staging / "loss_curve.png",
+        "supportbot starter, trained from scratch",
+        train_label="training loss (every token)",
+        eval_label="held-out loss (reply tokens, predicted topic)",
+    )
     (staging / "log_history.json").write_text(json.dumps(log_history, indent=1))
     (staging / BUILD_INFO_FILE).write_text(json.dumps(report, indent=2))
     if output_dir.exists():

@@ -18,13 +18,13 @@ from pathlib import Path
 from backend.runtime.base import ModelInfo
 from backend.runtime.loading import load_causal_lm
 from backend.runtime.local import LocalChatModel, generation_config_for
-from prompts.placeholders import fill_placeholders, reply_values
+from prompts import SupportPrompt
+from prompts.placeholders import fill_placeholders
 from prompts.topics import TopicClassifier
 from training.demo_data import Conversation, general_conversations
 from training.evaluation.intent_classifier import IntentClassifier
-from training.sft import example_messages
 from training.starter.artifact import build_info
-from training.starter.build import company_facts_of, conversation_example, split_by_phrasing
+from training.starter.build import company_facts_of, split_by_phrasing
 
 ORDER_NUMBER = re.compile(r"\b(?:[A-Z]{1,3}-?)?\d{5,8}\b")
 CONTACT = re.compile(r"[\w.-]*\.example\b")
@@ -40,17 +40,20 @@ def evaluate_starter(model_dir: Path, limit: int | None = None) -> dict:
     topics = TopicClassifier.load(model_dir)
     if topics is None:
         raise FileNotFoundError(f"{model_dir} has no topic classifier")
-    predicted = topics.predict([c.turns[-2].text for c in held_out])
 
     model, tokenizer = load_causal_lm(model_dir)
     config = generation_config_for(model, tokenizer, 96, 0.0, 1.0)
     chat = LocalChatModel(model, tokenizer, ModelInfo("starter"), config)
-    replies, latencies = [], []
-    for conversation, topic in zip(held_out, predicted, strict=True):
-        example = conversation_example(conversation, topic.label)
-        generation = chat.generate_blocking(example_messages(example, info["prompt_version"])[:-1])
-        customer_texts = [t.text for t in conversation.turns if t.role == "customer"]
-        values = reply_values(company_facts_of(conversation.company), customer_texts)
+    predicted, replies, latencies = [], [], []
+    for conversation in held_out:
+        # The serving path: topic (with the follow-up rule), prompt, reply, placeholders filled.
+        company = company_facts_of(conversation.company)
+        prompt = SupportPrompt(info["prompt_version"], company, topics)
+        *history, request, _ = conversation.turns
+        context = prompt.context_for(history, request.text)
+        predicted.append(context.sources[0]["label"])
+        generation = chat.generate_blocking(prompt.render(history, request.text, context.text))
+        values = prompt.placeholder_values(history, request.text)
         replies.append(fill_placeholders(generation.text, values))
         latencies.append(generation.latency_ms)
 
@@ -59,7 +62,7 @@ def evaluate_starter(model_dir: Path, limit: int | None = None) -> dict:
     return {
         "model": str(model_dir),
         "held_out_conversations": len(held_out),
-        "topic_accuracy": sum(p.label == i for p, i in zip(predicted, intents, strict=True))
+        "topic_accuracy": sum(p == i for p, i in zip(predicted, intents, strict=True))
         / max(len(intents), 1),
         "on_intent": judge.on_intent_rate(replies, intents),
         "on_intent_of_references": judge.on_intent_rate(
