@@ -54,13 +54,14 @@ class Turn:
 def to_chat_messages(messages: Sequence[BaseMessage]) -> ChatMessages:
     """LangChain messages as the role/content dicts a tokenizer chat template expects.
 
-    A system message left empty by its template (no context) is dropped.
+    Contents are stripped (templates leave a newline where a context block is empty), and a
+    system message left empty by its template is dropped.
     """
-    return [
-        {"role": _LANGCHAIN_TO_CHAT_ROLE[m.type], "content": str(m.content)}
+    converted = [
+        {"role": _LANGCHAIN_TO_CHAT_ROLE[m.type], "content": str(m.content).strip()}
         for m in messages
-        if m.type != "system" or str(m.content).strip()
     ]
+    return [m for m in converted if m["role"] != "system" or m["content"]]
 
 
 def _history_messages(history: Sequence[HistoryTurn]) -> list[BaseMessage]:

@@ -155,7 +155,9 @@ def test_the_topic_of_a_message_becomes_the_prompt_context_and_a_source(topics, 
     assert source["type"] == "topic" and source["label"] == "refund_request"
     assert 1 / 3 < source["score"] <= 1
     messages = prompt.render([], "I'd like a refund for my boots", context.text)
-    assert messages[0] == {"role": "system", "content": "Topic: refund_request"}
+    assert messages == [
+        {"role": "user", "content": "I'd like a refund for my boots\nTopic: refund_request"}
+    ]
 
     topics.save(tmp_path)
     reloaded = TopicClassifier.load(tmp_path)
@@ -163,7 +165,7 @@ def test_the_topic_of_a_message_becomes_the_prompt_context_and_a_source(topics, 
     assert TopicClassifier.load(tmp_path / "nowhere") is None
 
 
-def test_compact_template_without_context_has_no_system_message():
+def test_compact_template_has_no_system_message():
     messages = SupportPrompt("compact-v1", company()).render([], "hello")
     assert messages == [{"role": "user", "content": "hello"}]
     assert SupportPrompt("compact-v1", company()).context_for([], "hello").text == ""
