@@ -22,7 +22,6 @@ from prompts import SupportPrompt
 from prompts.placeholders import fill_placeholders
 from prompts.topics import TopicClassifier
 from training.demo_data import Conversation, general_conversations
-from training.evaluation.intent_classifier import IntentClassifier
 from training.starter.artifact import build_info
 from training.starter.build import company_facts_of, split_by_phrasing
 
@@ -36,7 +35,8 @@ def evaluate_starter(model_dir: Path, limit: int | None = None) -> dict:
     lexical = general_conversations(seed=info["seed"])
     train, held_out = split_by_phrasing(lexical, info["held_out_fraction"])
     held_out = held_out[:limit]
-    judge = IntentClassifier.fit([c.turns[-1].text for c in train], [c.intent for c in train])
+    # The judge: the same MiniLM classifier, fitted on reference replies instead of requests.
+    judge = TopicClassifier.fit([c.turns[-1].text for c in train], [c.intent for c in train])
     topics = TopicClassifier.load(model_dir)
     if topics is None:
         raise FileNotFoundError(f"{model_dir} has no topic classifier")
@@ -64,9 +64,9 @@ def evaluate_starter(model_dir: Path, limit: int | None = None) -> dict:
         "held_out_conversations": len(held_out),
         "topic_accuracy": sum(p == i for p, i in zip(predicted, intents, strict=True))
         / max(len(intents), 1),
-        "on_intent": judge.on_intent_rate(replies, intents),
-        "on_intent_of_references": judge.on_intent_rate(
-            [c.turns[-1].text for c in held_out], intents
+        "on_intent": _on_intent_rate(judge, replies, intents),
+        "on_intent_of_references": _on_intent_rate(
+            judge, [c.turns[-1].text for c in held_out], intents
         ),
         "order_number_exact": _share([(n, r) for c, r in pairs for n in _order_numbers(c)]),
         "company_fact_exact": _share([(f, r) for c, r in pairs for f in _company_facts(c)]),
@@ -83,6 +83,12 @@ def evaluate_starter(model_dir: Path, limit: int | None = None) -> dict:
             for c, r in pairs
         ],
     }
+
+
+def _on_intent_rate(judge: TopicClassifier, replies: list[str], intents: list[str]) -> float:
+    """Share of replies the judge assigns to the intent they were meant to answer."""
+    judged = judge.predict(replies)
+    return sum(j.label == i for j, i in zip(judged, intents, strict=True)) / max(len(intents), 1)
 
 
 def _share(expected_in_reply: list[tuple[str, str]]) -> float | None:

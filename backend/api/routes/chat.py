@@ -4,11 +4,13 @@ import json
 from collections.abc import AsyncIterator
 
 from fastapi import APIRouter, HTTPException, status
+from sqlalchemy import Engine
 from sse_starlette import EventSourceResponse, ServerSentEvent
 from starlette.concurrency import run_in_threadpool
 
 from backend.api.deps import AssistantDep, EngineDep, TokenDep
 from backend.api.schemas import ChatRequest, ChatResponse
+from backend.runtime.assistant import Assistant
 from backend.services.chat import ConversationNotFoundError, StartedTurn, start_turn
 from backend.services.replies import Delta, Failed, reply_events
 
@@ -18,7 +20,7 @@ _NOT_FOUND = "conversation not found"
 
 
 async def _start(
-    engine: EngineDep, request: ChatRequest, token: str | None, assistant: AssistantDep
+    engine: Engine, request: ChatRequest, token: str | None, assistant: Assistant
 ) -> StartedTurn:
     try:
         return await run_in_threadpool(start_turn, engine, request, token, assistant)

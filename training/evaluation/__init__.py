@@ -1,1 +1,0 @@
-"""Evaluation of replies: intent recovery, similarity to the reference, escalation."""
