@@ -3,6 +3,9 @@
 supportbot serve                 # migrate, build the starter if needed, serve on :8000
 supportbot build-starter         # (re)build the offline starter model
 supportbot migrate               # bring the database schema up to date
+supportbot import-kb PATH        # add or update help articles (markdown files or JSON)
+supportbot agents create NAME    # a human agent and their API key for /agent (--admin)
+supportbot customer-link ID      # a chat link signed for a known customer (demo and testing)
 """
 
 import argparse
@@ -11,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from backend.core.config import STARTER_MODEL, Settings, get_settings
-from backend.core.db import migrate
+from backend.core.db import create_db_engine, migrate
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> None:
@@ -21,6 +24,8 @@ def _serve(args: argparse.Namespace, settings: Settings) -> None:
     from training.starter.build import StarterBuildArgs, build_starter
 
     migrate(settings.database_url)
+    if settings.company_file is None:
+        _seed_demo_shop(settings)
     if settings.base_model == STARTER_MODEL and not is_built(settings.starter_dir):
         print(f"Building the starter model into {settings.starter_dir} (first start only) ...")
         build_starter(
@@ -59,6 +64,68 @@ def _migrate(args: argparse.Namespace, settings: Settings) -> None:
     print("database schema is up to date")
 
 
+def _seed_demo_shop(settings: Settings) -> None:
+    from backend.services.demo import seed_demo_shop
+
+    report = seed_demo_shop(create_db_engine(settings.database_url))
+    if any(vars(report).values()):
+        print(
+            f"Demo shop added: {report.customers} customers, {report.orders} orders, "
+            f"{report.articles} help articles, {report.tickets} solved tickets."
+        )
+
+
+def _import_kb(args: argparse.Namespace, settings: Settings) -> None:
+    from sqlmodel import Session
+
+    from backend.services.knowledge import KnowledgeFileError, read_articles, upsert_articles
+
+    migrate(settings.database_url)
+    try:
+        articles = read_articles(args.path)
+    except KnowledgeFileError as error:
+        raise SystemExit(f"import-kb: {error}") from error
+    with Session(create_db_engine(settings.database_url)) as session:
+        result = upsert_articles(session, articles)
+    print(
+        f"{len(articles)} articles: {result.created} new, {result.updated} updated, "
+        f"{result.unchanged} unchanged"
+    )
+
+
+def _agents(args: argparse.Namespace, settings: Settings) -> None:
+    from sqlmodel import Session, select
+
+    from backend.models import Agent
+    from backend.services.agents import create_agent
+
+    migrate(settings.database_url)
+    engine = create_db_engine(settings.database_url)
+    if args.action == "create":
+        agent, key = create_agent(engine, args.name, is_admin=args.admin)
+        role = "admin" if agent.is_admin else "agent"
+        print(f"Created {role} {agent.name!r}. API key (shown only now):\n{key}")
+        return
+    with Session(engine) as session:
+        for agent in session.exec(select(Agent).order_by(Agent.name)):
+            flags = ", ".join(
+                f for f, on in (("admin", agent.is_admin), ("inactive", not agent.active)) if on
+            )
+            print(agent.name + (f" ({flags})" if flags else ""))
+
+
+def _customer_link(args: argparse.Namespace, settings: Settings) -> None:
+    from urllib.parse import urlencode
+
+    from backend.services.customers import sign_customer_id
+
+    if settings.identity_secret is None:
+        raise SystemExit("customer-link: set SUPPORTBOT_IDENTITY_SECRET first")
+    signature = sign_customer_id(settings.identity_secret.get_secret_value(), args.external_id)
+    query = urlencode({"customer": args.external_id, "signature": signature})
+    print(f"http://{settings.host}:{settings.port}/?{query}")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with one sub-command per job."""
     parser = argparse.ArgumentParser(prog="supportbot", description=__doc__.split("\n")[0])
@@ -77,6 +144,22 @@ def build_parser() -> argparse.ArgumentParser:
     build.set_defaults(handler=_build_starter)
 
     commands.add_parser("migrate", help="apply database migrations").set_defaults(handler=_migrate)
+
+    kb = commands.add_parser("import-kb", help="add or update help-center articles")
+    kb.add_argument("path", type=Path, help="a .md file, a directory of them, or a .json file")
+    kb.set_defaults(handler=_import_kb)
+
+    agents = commands.add_parser("agents", help="manage human agents and their API keys")
+    agent_actions = agents.add_subparsers(dest="action", required=True)
+    create = agent_actions.add_parser("create", help="add an agent and print their API key")
+    create.add_argument("name")
+    create.add_argument("--admin", action="store_true", help="may also manage help articles")
+    agent_actions.add_parser("list", help="list agents")
+    agents.set_defaults(handler=_agents)
+
+    link = commands.add_parser("customer-link", help="print a chat link signed for a customer")
+    link.add_argument("external_id", help="the shop's id of the customer, e.g. demo-001")
+    link.set_defaults(handler=_customer_link)
     return parser
 
 

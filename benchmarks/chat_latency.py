@@ -21,7 +21,7 @@ from backend.core.config import Settings
 from backend.runtime.base import Generation
 from backend.runtime.factory import load_configured_assistant
 from backend.runtime.local import LocalChatModel
-from prompts import load_company
+from prompts import ContextRequest, load_company
 
 QUESTIONS = [
     "Where is my order LO-482193? It was supposed to arrive yesterday.",
@@ -73,8 +73,10 @@ def main() -> None:
     runtime = assistant.model
     prompts = []
     for question in QUESTIONS:
-        context = assistant.prompt.context_for([], question).text
-        prompts.append(assistant.prompt.render([], question, context))
+        context = assistant.context.assemble(ContextRequest(question))
+        prompts.append(
+            assistant.prompt.render([], question, context.render(assistant.prompt.context_blocks))
+        )
     prompts *= args.rounds
     generator = pipeline("text-generation", model=runtime.model, tokenizer=runtime.tokenizer)
 

@@ -1,41 +1,39 @@
 /*
- * Customer chat page for supportbot. Plain browser JavaScript, no build step.
+ * Customer chat page for supportbot. Plain browser JavaScript, no build step; needs
+ * common.js (loaded first).
  *
- * Sections: configuration, storage, API calls, SSE parsing, markdown, rendering,
- * chat flow (send / restore / feedback / agent polling), wiring.
+ * Sections: configuration, storage, API calls, SSE parsing, rendering, chat flow
+ * (send / restore / feedback / live updates during a hand-off), wiring.
  *
  * Safety rule: text from the server or the customer only reaches the DOM through
  * textContent, except bot and agent markdown, which goes through
- * DOMPurify.sanitize(marked.parse(text)) before it is assigned to innerHTML.
+ * DOMPurify.sanitize(marked.parse(text)) before it is assigned to innerHTML
+ * (common.js renderMarkdown), and help-article links, whose href must be http(s).
  */
 "use strict";
 
 (function () {
+  const {
+    ApiError, formatDetail, errorFromResponse, networkError, requestJson,
+    setUpMarkdown, renderMarkdown, linkOrText,
+  } = window.SupportbotCommon;
+
   // ---- Configuration ---------------------------------------------------------------
 
   const STORAGE_KEY = "supportbot.conversation";
   const FALLBACK_NAME = "Support";
-  /** While a person is handling the conversation, look for their replies this often. */
-  const AGENT_POLL_MS = 5000;
+  /** While a person handles the conversation, the page follows its live event stream. */
   const HANDOFF_STATUSES = new Set(["waiting_for_agent", "agent"]);
+  /** Reconnect delays of the live stream: doubled after each failure, reset once connected. */
+  const LIVE_RETRY_MIN_MS = 1000;
+  const LIVE_RETRY_MAX_MS = 30000;
   const STATUS_TEXT = {
     waiting_for_agent: "A person from our team will take over shortly. You can keep writing here.",
     agent: "You are now chatting with a person from our team.",
     resolved: "This conversation has been marked as resolved. Start a new conversation if you need more help.",
   };
+  const HANDED_BACK_TEXT = "Our assistant is answering again. You can ask for a person at any time.";
   const SENDER_LABEL = { customer: "You", bot: "Support assistant", agent: "Agent", system: "Notice" };
-
-  /** Markdown output may only contain these; images are left out on purpose (no tracking pixels). */
-  const SANITIZE_CONFIG = {
-    ALLOWED_TAGS: [
-      "a", "b", "blockquote", "br", "code", "del", "em", "h1", "h2", "h3", "h4", "h5", "h6",
-      "hr", "i", "li", "ol", "p", "pre", "s", "strong", "table", "tbody", "td", "th", "thead",
-      "tr", "ul",
-    ],
-    ALLOWED_ATTR: ["href", "title", "start", "align"],
-    ALLOW_DATA_ATTR: false,
-    ALLOW_ARIA_ATTR: false,
-  };
 
   const dom = {};
   const state = {
@@ -43,10 +41,20 @@
     status: "bot",
     busy: false,
     loading: false, // restoring a stored conversation; sending waits until it is done
-    abort: null, // AbortController of the request in flight
-    pollTimer: null,
-    escalations: new Map(), // message_id -> reason (string or null), to survive re-renders
+    abort: null, // AbortController of the message in flight
+    live: null, // AbortController of the live event stream
+    heldLive: [], // live messages that arrived while a reply was streaming
+    newestMessageAt: null, // created_at (as the server wrote it) of the newest message seen
   };
+  /** Who the shop says the visitor is (`?customer=...&signature=...`); sent when a conversation starts. */
+  const customerIdentity = readCustomerIdentity();
+
+  function readCustomerIdentity() {
+    const params = new URLSearchParams(window.location.search);
+    const externalId = params.get("customer");
+    const signature = params.get("signature");
+    return externalId && signature ? { external_id: externalId, signature } : null;
+  }
 
   // ---- Storage -----------------------------------------------------------------------
 
@@ -83,14 +91,6 @@
 
   // ---- API calls ---------------------------------------------------------------------
 
-  class ApiError extends Error {
-    constructor(message, status) {
-      super(message);
-      this.name = "ApiError";
-      this.status = status;
-    }
-  }
-
   function requestHeaders(conversation, extra) {
     const headers = Object.assign({ Accept: "application/json" }, extra);
     if (conversation && conversation.token) {
@@ -99,47 +99,8 @@
     return headers;
   }
 
-  function formatValidationItem(item) {
-    if (typeof item === "string") return item;
-    if (!item || typeof item.msg !== "string") return "";
-    const loc = Array.isArray(item.loc) ? item.loc.filter((part) => part !== "body").join(".") : "";
-    return loc ? `${loc}: ${item.msg}` : item.msg;
-  }
-
-  /** Turn FastAPI's `detail` (a string, or a list of validation errors) into one line. */
-  function formatDetail(detail) {
-    if (typeof detail === "string") return detail.trim();
-    if (Array.isArray(detail)) return detail.map(formatValidationItem).filter(Boolean).join("; ");
-    return "";
-  }
-
-  async function errorFromResponse(response) {
-    let detail = "";
-    try {
-      const body = await response.json();
-      detail = formatDetail(body && body.detail);
-    } catch (_error) {
-      // Not JSON (e.g. a proxy error page): fall back to the status line below.
-    }
-    const fallback = `The server answered ${response.status}${response.statusText ? ` ${response.statusText}` : ""}.`;
-    return new ApiError(detail || fallback, response.status);
-  }
-
-  /** Any fetch failure that is not an HTTP error is reported as a connection problem. */
-  function networkError(error) {
-    if (error instanceof ApiError || (error && error.name === "AbortError")) return error;
-    return new ApiError("Could not reach the server. Check your connection and try again.", 0);
-  }
-
-  async function requestJson(url, options) {
-    let response;
-    try {
-      response = await fetch(url, options);
-    } catch (error) {
-      throw networkError(error);
-    }
-    if (!response.ok) throw await errorFromResponse(response);
-    return response.json();
+  function conversationUrl(conversation, suffix) {
+    return `/api/conversations/${encodeURIComponent(conversation.id)}${suffix || ""}`;
   }
 
   function fetchInfo() {
@@ -147,13 +108,11 @@
   }
 
   function fetchConversation(conversation) {
-    return requestJson(`/api/conversations/${encodeURIComponent(conversation.id)}`, {
-      headers: requestHeaders(conversation),
-    });
+    return requestJson(conversationUrl(conversation), { headers: requestHeaders(conversation) });
   }
 
   function postFeedback(conversation, messageId, rating) {
-    return requestJson(`/api/conversations/${encodeURIComponent(conversation.id)}/feedback`, {
+    return requestJson(conversationUrl(conversation, "/feedback"), {
       method: "POST",
       headers: requestHeaders(conversation, { "Content-Type": "application/json" }),
       body: JSON.stringify({ message_id: messageId, rating }),
@@ -166,23 +125,40 @@
    * or with whatever onEvent throws.
    */
   async function streamChat(message, conversation, signal, onEvent) {
+    const body = { message, conversation_id: conversation ? conversation.id : null };
+    if (!conversation && customerIdentity) body.customer = customerIdentity;
+    const response = await fetchEventStream("/api/chat/stream", {
+      method: "POST",
+      headers: requestHeaders(conversation, { "Content-Type": "application/json", Accept: "text/event-stream" }),
+      body: JSON.stringify(body),
+      signal,
+    });
+    await readEventStream(response, onEvent);
+  }
+
+  /** Follow the conversation's `message` and `status` events (those after `after`) until the stream ends. */
+  async function streamConversationEvents(conversation, after, signal, onEvent) {
+    const query = after ? `?after=${encodeURIComponent(after)}` : "";
+    const response = await fetchEventStream(conversationUrl(conversation, `/events${query}`), {
+      headers: requestHeaders(conversation, { Accept: "text/event-stream" }),
+      signal,
+    });
+    await readEventStream(response, onEvent);
+  }
+
+  async function fetchEventStream(url, options) {
     let response;
     try {
-      response = await fetch("/api/chat/stream", {
-        method: "POST",
-        headers: requestHeaders(conversation, {
-          "Content-Type": "application/json",
-          Accept: "text/event-stream",
-        }),
-        body: JSON.stringify({ message, conversation_id: conversation ? conversation.id : null }),
-        signal,
-      });
+      response = await fetch(url, options);
     } catch (error) {
       throw networkError(error);
     }
     if (!response.ok) throw await errorFromResponse(response);
     if (!response.body) throw new ApiError("The server sent an empty reply.", response.status);
+    return response;
+  }
 
+  async function readEventStream(response, onEvent) {
     const reader = response.body.getReader();
     const decoder = new TextDecoder();
     const parser = createSseParser(onEvent);
@@ -267,30 +243,6 @@
     }
   }
 
-  // ---- Markdown ----------------------------------------------------------------------
-
-  let markdownReady = false;
-
-  function setUpMarkdown() {
-    if (!window.marked || !window.DOMPurify || !window.DOMPurify.isSupported) return;
-    window.marked.use({ gfm: true, breaks: true });
-    window.DOMPurify.addHook("afterSanitizeAttributes", (node) => {
-      if (node.tagName === "A" && node.hasAttribute("href")) {
-        node.setAttribute("target", "_blank");
-        node.setAttribute("rel", "noopener noreferrer nofollow");
-      }
-    });
-    markdownReady = true;
-  }
-
-  function renderMarkdown(target, text) {
-    if (!markdownReady) {
-      target.textContent = text; // libraries missing: plain text is still safe
-      return;
-    }
-    target.innerHTML = window.DOMPurify.sanitize(window.marked.parse(text), SANITIZE_CONFIG);
-  }
-
   // ---- Rendering ---------------------------------------------------------------------
 
   function normaliseRole(role) {
@@ -306,7 +258,8 @@
     }
   }
 
-  function createMessageElement(role, text, messageId) {
+  /** `author` is the agent's display name on agent replies. */
+  function createMessageElement(role, text, messageId, author) {
     const safeRole = normaliseRole(role);
     const messageEl = document.createElement("div");
     messageEl.className = `message ${safeRole}`;
@@ -315,7 +268,9 @@
 
     const sender = document.createElement("span");
     sender.className = safeRole === "agent" ? "message-sender" : "message-sender sr-only";
-    sender.textContent = SENDER_LABEL[safeRole];
+    sender.textContent = safeRole === "agent" && typeof author === "string" && author.trim()
+      ? author.trim()
+      : SENDER_LABEL[safeRole];
     messageEl.append(sender);
 
     const bubble = document.createElement("div");
@@ -332,6 +287,10 @@
     if (stick || messageEl.dataset.role === "customer") scrollToBottom();
   }
 
+  function isShown(messageId) {
+    return Array.prototype.some.call(dom.messages.children, (el) => el.dataset.messageId === messageId);
+  }
+
   function addFeedbackButtons(messageEl, current) {
     if (messageEl.querySelector(".feedback")) return;
     const group = dom.feedbackTemplate.content.firstElementChild.cloneNode(true);
@@ -344,33 +303,59 @@
     messageEl.querySelector(".feedback-down").setAttribute("aria-pressed", String(rating === "down"));
   }
 
-  function showEscalationNotice(messageEl, reason) {
+  /**
+   * Notes under a bot reply (a stored message or the `done` event): help articles, hand-off
+   * notice. The escalation reason is written for agents (rule details, scores): not shown here.
+   */
+  function decorateReply(messageEl, reply) {
+    showHelpArticles(messageEl, reply.sources);
+    if (reply.escalated) showEscalationNotice(messageEl);
+  }
+
+  /** Customers see only the help articles among a reply's sources (not topics, tickets or orders). */
+  function showHelpArticles(messageEl, sources) {
+    const articles = Array.isArray(sources)
+      ? sources.filter((source) => source && source.type === "article" && typeof source.title === "string" && source.title.trim())
+      : [];
+    if (articles.length === 0 || messageEl.querySelector(".sources")) return;
+    const box = document.createElement("div");
+    box.className = "sources";
+    const title = document.createElement("p");
+    title.className = "sources-title";
+    title.textContent = "Related help articles";
+    const list = document.createElement("ul");
+    for (const article of articles) {
+      const item = document.createElement("li");
+      item.append(linkOrText(article.title.trim(), article.url));
+      list.append(item);
+    }
+    box.append(title, list);
+    messageEl.insertBefore(box, messageEl.querySelector(".feedback"));
+  }
+
+  function showEscalationNotice(messageEl) {
     if (messageEl.querySelector(".escalation-notice")) return;
     const notice = document.createElement("p");
     notice.className = "escalation-notice";
-    notice.textContent = reason
-      ? `A person from our team will take over. Reason: ${reason}`
-      : "A person from our team will take over.";
-    const feedback = messageEl.querySelector(".feedback");
-    messageEl.insertBefore(notice, feedback);
+    notice.textContent = "A person from our team will take over.";
+    messageEl.insertBefore(notice, messageEl.querySelector(".feedback"));
   }
 
-  function renderHistoryMessage(message) {
-    const messageEl = createMessageElement(message.role, message.text || "", message.id);
+  function renderStoredMessage(message) {
+    const messageEl = createMessageElement(message.role, message.text || "", message.id, message.author);
     if (messageEl.dataset.role === "bot" && message.id) {
       addFeedbackButtons(messageEl, message.feedback);
-      if (state.escalations.has(message.id)) showEscalationNotice(messageEl, state.escalations.get(message.id));
+      decorateReply(messageEl, message);
     }
     return messageEl;
   }
 
   function renderConversation(conversation) {
-    const stick = isNearBottom();
-    const items = (conversation.messages || []).map(renderHistoryMessage);
-    dom.messages.replaceChildren(...items);
+    const messages = conversation.messages || [];
+    messages.forEach((message) => noteMessageTime(message.created_at));
+    dom.messages.replaceChildren(...messages.map(renderStoredMessage));
     updateEmptyState();
     setStatus(conversation.status);
-    if (stick) scrollToBottom();
   }
 
   function clearMessages() {
@@ -382,13 +367,14 @@
     dom.emptyState.hidden = dom.messages.childElementCount > 0;
   }
 
-  function setStatus(status) {
+  /** `botText` is what the banner says when the bot answers (normally nothing). */
+  function setStatus(status, botText = "") {
     state.status = typeof status === "string" ? status : "bot";
-    const text = state.status === "bot" ? "" : STATUS_TEXT[state.status] || `Status: ${state.status}`;
+    const text = state.status === "bot" ? botText : STATUS_TEXT[state.status] || `Status: ${state.status}`;
     dom.status.textContent = text;
     dom.status.dataset.status = state.status;
     dom.status.hidden = text === "";
-    updatePolling();
+    updateLiveStream();
   }
 
   function showError(message) {
@@ -406,7 +392,8 @@
     dom.sendButton.disabled = busy || state.loading;
     dom.input.readOnly = busy;
     dom.messages.setAttribute("aria-busy", String(busy));
-    dom.typing.hidden = !busy;
+    // During a hand-off the bot stays silent: no "Support is typing" then.
+    dom.typing.hidden = !busy || HANDOFF_STATUSES.has(state.status);
     if (busy) scrollToBottom();
   }
 
@@ -457,16 +444,20 @@
       if (stick) scrollToBottom();
     }
 
+    function cancelFrame() {
+      if (frame) window.cancelAnimationFrame(frame);
+      frame = 0;
+    }
+
     return {
       append(delta) {
         text += delta;
         ensureElement();
         if (!frame) frame = window.requestAnimationFrame(render);
       },
+      /** The stored reply replaces whatever was streamed (it differs when the reply was escalated). */
       finish(reply, messageId) {
-        if (frame) window.cancelAnimationFrame(frame);
-        frame = 0;
-        if (!reply && !messageEl) return null;
+        cancelFrame();
         text = reply;
         const el = ensureElement();
         el.classList.remove("is-streaming");
@@ -475,8 +466,7 @@
         return el;
       },
       discard() {
-        if (frame) window.cancelAnimationFrame(frame);
-        frame = 0;
+        cancelFrame();
         if (messageEl) messageEl.remove();
         messageEl = null;
       },
@@ -493,17 +483,20 @@
     }
   }
 
-  function handleDone(done, reply) {
+  function handleDone(done, reply, customerEl) {
     rememberConversation(done);
-    const messageEl = reply.finish(typeof done.reply === "string" ? done.reply : "", done.message_id);
-    if (!messageEl) return;
-    if (done.message_id) addFeedbackButtons(messageEl, null);
-    if (done.escalated) {
-      const reason = typeof done.escalation_reason === "string" ? done.escalation_reason : null;
-      if (done.message_id) state.escalations.set(done.message_id, reason);
-      showEscalationNotice(messageEl, reason);
-      if (state.status === "bot") setStatus("waiting_for_agent");
+    const text = typeof done.reply === "string" ? done.reply : "";
+    if (text) {
+      const messageEl = reply.finish(text, done.message_id);
+      if (done.message_id) addFeedbackButtons(messageEl, null);
+      decorateReply(messageEl, done);
+    } else {
+      // A person handles the conversation: no bot reply, and message_id is the customer's message.
+      reply.discard();
+      if (done.message_id) customerEl.dataset.messageId = done.message_id;
     }
+    if (typeof done.status === "string") setStatus(done.status);
+    else if (done.escalated && state.status === "bot") setStatus("waiting_for_agent");
     scrollToBottom();
   }
 
@@ -530,7 +523,7 @@
           if (delta && typeof delta.text === "string") reply.append(delta.text);
         } else if (event.event === "done") {
           finished = true;
-          handleDone(parseEventData(event.data), reply);
+          handleDone(parseEventData(event.data), reply, customerEl);
         } else if (event.event === "error") {
           const payload = parseEventData(event.data);
           throw new ApiError(formatDetail(payload && payload.detail) || "Something went wrong.", 0);
@@ -550,6 +543,7 @@
       if (state.abort === controller) {
         state.abort = null;
         setBusy(false);
+        showHeldLiveMessages();
         focusInput();
       }
     }
@@ -596,7 +590,8 @@
     }
     clearStoredConversation();
     state.conversation = null;
-    state.escalations.clear();
+    state.heldLive = [];
+    state.newestMessageAt = null;
     clearMessages();
     clearError();
     setStatus("bot");
@@ -615,8 +610,10 @@
     const oldError = messageEl.querySelector(".feedback-error");
     if (oldError) oldError.remove();
     try {
-      await postFeedback(state.conversation, messageId, rating);
+      const result = await postFeedback(state.conversation, messageId, rating);
       setFeedbackState(messageEl, rating);
+      // A thumbs-down may hand the conversation to a person; the notice then arrives live.
+      if (result && typeof result.status === "string" && result.status !== state.status) setStatus(result.status);
     } catch (error) {
       const note = document.createElement("span");
       note.className = "feedback-error";
@@ -628,34 +625,96 @@
     }
   }
 
-  // ---- Chat flow: picking up agent replies -------------------------------------------
+  // ---- Chat flow: live updates during a hand-off --------------------------------------
 
-  function updatePolling() {
+  function updateLiveStream() {
     const wanted = HANDOFF_STATUSES.has(state.status) && state.conversation && state.conversation.token;
-    if (wanted && !state.pollTimer) {
-      state.pollTimer = window.setInterval(pollConversation, AGENT_POLL_MS);
-    } else if (!wanted && state.pollTimer) {
-      window.clearInterval(state.pollTimer);
-      state.pollTimer = null;
+    if (wanted && !state.live) {
+      state.live = new AbortController();
+      followConversation(state.conversation, state.live);
+    } else if (!wanted && state.live) {
+      state.live.abort();
+      state.live = null;
     }
   }
 
-  function hasUnseenMessages(conversation) {
-    const shown = new Set(Array.from(dom.messages.children, (el) => el.dataset.messageId));
-    return (conversation.messages || []).some((message) => !shown.has(message.id));
+  /** Read the conversation's live events until `controller` is aborted; reconnect with backoff. */
+  async function followConversation(conversation, controller) {
+    const { signal } = controller;
+    let delay = LIVE_RETRY_MIN_MS;
+    while (!signal.aborted) {
+      try {
+        await streamConversationEvents(conversation, state.newestMessageAt, signal, (event) => {
+          delay = LIVE_RETRY_MIN_MS;
+          if (state.conversation === conversation) handleLiveEvent(event);
+        });
+      } catch (error) {
+        if (signal.aborted) return;
+        if (error.status === 401 || error.status === 403 || error.status === 404) {
+          // The conversation is gone (or no longer ours): retrying cannot help.
+          if (state.live === controller) state.live = null;
+          return;
+        }
+      }
+      await sleep(delay, signal);
+      delay = Math.min(delay * 2, LIVE_RETRY_MAX_MS);
+    }
   }
 
-  async function pollConversation() {
-    if (state.busy || document.hidden || !state.conversation) return;
-    const conversation = state.conversation;
-    try {
-      const data = await fetchConversation(conversation);
-      if (state.busy || state.conversation !== conversation) return;
-      if (hasUnseenMessages(data)) renderConversation(data);
-      else setStatus(data.status);
-    } catch (_error) {
-      // Transient; the next poll tries again.
+  function sleep(ms, signal) {
+    return new Promise((resolve) => {
+      const timer = window.setTimeout(resolve, ms);
+      signal.addEventListener("abort", () => {
+        window.clearTimeout(timer);
+        resolve();
+      }, { once: true });
+    });
+  }
+
+  function handleLiveEvent(event) {
+    const data = parseEventData(event.data);
+    if (!data) return;
+    if (event.event === "status") {
+      const handedBack = data.status === "bot" && HANDOFF_STATUSES.has(state.status);
+      setStatus(data.status, handedBack ? HANDED_BACK_TEXT : "");
+    } else if (event.event === "message" && typeof data.id === "string") {
+      // While a reply streams, its messages have no ids on the page yet: show them afterwards.
+      if (state.busy) state.heldLive.push(data);
+      else showLiveMessage(data);
     }
+  }
+
+  function showHeldLiveMessages() {
+    const held = state.heldLive;
+    state.heldLive = [];
+    held.forEach(showLiveMessage);
+  }
+
+  function showLiveMessage(message) {
+    noteMessageTime(message.created_at);
+    if (isShown(message.id) || claimUnsavedCustomerMessage(message)) return;
+    appendMessage(renderStoredMessage(message));
+  }
+
+  /**
+   * The customer's own messages get no id on the page when the bot answers them (`done`
+   * carries the reply's id); when such a message comes back live, give it the id instead of
+   * showing it twice.
+   */
+  function claimUnsavedCustomerMessage(message) {
+    if (message.role !== "customer") return false;
+    const unsaved = dom.messages.querySelectorAll(".message.customer:not([data-message-id])");
+    const match = Array.prototype.find.call(unsaved, (el) => el.querySelector(".bubble").textContent === message.text);
+    if (!match) return false;
+    match.dataset.messageId = message.id;
+    return true;
+  }
+
+  /** Remember the newest created_at, verbatim, so that a reconnect asks only for later messages. */
+  function noteMessageTime(createdAt) {
+    const time = typeof createdAt === "string" ? Date.parse(createdAt) : NaN;
+    if (Number.isNaN(time)) return;
+    if (!state.newestMessageAt || time >= Date.parse(state.newestMessageAt)) state.newestMessageAt = createdAt;
   }
 
   // ---- Wiring ------------------------------------------------------------------------

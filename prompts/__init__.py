@@ -2,19 +2,29 @@
 
 from prompts.chain import (
     ChatMessages,
-    PromptContext,
     SupportPrompt,
     TokenCounter,
     Turn,
     to_chat_messages,
 )
 from prompts.company import CompanyFacts, load_company, render_company_facts
+from prompts.context import (
+    ContextAssembler,
+    ContextRequest,
+    CustomerFacts,
+    OrderFacts,
+    ReplyContext,
+)
 from prompts.templates import available_versions, default_chat_template, load_template
 
 __all__ = [
     "ChatMessages",
     "CompanyFacts",
-    "PromptContext",
+    "ContextAssembler",
+    "ContextRequest",
+    "CustomerFacts",
+    "OrderFacts",
+    "ReplyContext",
     "SupportPrompt",
     "TokenCounter",
     "Turn",

@@ -5,22 +5,20 @@ format it was trained on.
 """
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from dataclasses import dataclass
+from typing import Literal, Protocol
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 from langchain_core.prompts import ChatPromptTemplate, MessagesPlaceholder
 from langchain_core.runnables import Runnable, RunnableLambda
 
 from prompts.company import CompanyFacts, render_company_facts
+from prompts.context import CustomerFacts
 from prompts.placeholders import delexicalize, reply_values
 from prompts.templates import load_template
-from prompts.topics import TopicClassifier, topic_context
 
 ChatMessages = list[dict[str, str]]
 TokenCounter = Callable[[ChatMessages], int]
-
-UNSURE_TOPIC = 0.5
 
 _LANGCHAIN_TO_CHAT_ROLE = {"system": "system", "human": "user", "ai": "assistant"}
 
@@ -33,14 +31,6 @@ class HistoryTurn(Protocol):
 
     @property
     def text(self) -> str: ...
-
-
-@dataclass(frozen=True)
-class PromptContext:
-    """Context for one reply: its text in the prompt and the sources it came from."""
-
-    text: str = ""
-    sources: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -78,13 +68,11 @@ def _history_messages(history: Sequence[HistoryTurn]) -> list[BaseMessage]:
 class SupportPrompt:
     """The support prompt of one template version for one company."""
 
-    def __init__(
-        self, version: str, company: CompanyFacts, topics: TopicClassifier | None = None
-    ) -> None:
+    def __init__(self, version: str, company: CompanyFacts) -> None:
         files = load_template(version)
         self.version = version
         self.company = company
-        self.topics = topics
+        self.context_blocks = files.context_blocks
         self.history_turns = files.history_turns
         self.placeholders = files.placeholders
         self._company_facts = render_company_facts(company)
@@ -95,28 +83,19 @@ class SupportPrompt:
             lambda value: to_chat_messages(value.to_messages())
         )
 
-    def context_for(self, history: Sequence[HistoryTurn], message: str) -> PromptContext:
-        """The context for replying to `message`: its topic, when a topic classifier is set.
+    def placeholder_values(
+        self,
+        history: Sequence[HistoryTurn],
+        message: str,
+        customer: CustomerFacts | None = None,
+    ) -> dict[str, str]:
+        """What each placeholder in a reply to `message` stands for.
 
-        A short follow-up ("it's 48213") says little on its own; when the topic of the message
-        alone is unsure, the customer's previous message is read with it.
+        {order} is the order number the customer wrote last, else a known customer's latest order.
         """
-        if self.topics is None:
-            return PromptContext()
-        topic = self.topics.predict([message])[0]
-        earlier = [t.text for t in history if t.role == "customer"]
-        if topic.score < UNSURE_TOPIC and earlier:
-            with_previous = self.topics.predict([f"{earlier[-1]}\n{message}"])[0]
-            topic = max(topic, with_previous, key=lambda t: t.score)
-        return PromptContext(
-            text=topic_context(topic.label),
-            sources=[{"type": "topic", "label": topic.label, "score": round(topic.score, 4)}],
-        )
-
-    def placeholder_values(self, history: Sequence[HistoryTurn], message: str) -> dict[str, str]:
-        """What each placeholder in a reply to `message` stands for."""
         customer_texts = [t.text for t in history if t.role == "customer"] + [message]
-        return reply_values(self.company, customer_texts)
+        latest = customer.orders[0].order_number if customer and customer.orders else None
+        return reply_values(self.company, customer_texts, latest)
 
     def render(
         self, history: Sequence[HistoryTurn], message: str, context: str = ""

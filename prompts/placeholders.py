@@ -22,11 +22,16 @@ def last_order_number(customer_texts: Iterable[str]) -> str | None:
     return found[-1] if found else None
 
 
-def reply_values(company: CompanyFacts, customer_texts: Iterable[str]) -> dict[str, str]:
-    """Every placeholder value for a reply in this conversation."""
+def reply_values(
+    company: CompanyFacts, customer_texts: Iterable[str], known_order: str | None = None
+) -> dict[str, str]:
+    """Every placeholder value for a reply in this conversation.
+
+    {order} is the order number the customer wrote last, else `known_order` (their latest).
+    """
     return {
         **company.placeholder_values(),
-        "order": last_order_number(customer_texts) or NO_ORDER_NUMBER,
+        "order": last_order_number(customer_texts) or known_order or NO_ORDER_NUMBER,
     }
 
 

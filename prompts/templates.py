@@ -6,6 +6,8 @@ from pathlib import Path
 
 import yaml
 
+from prompts.context import ContextBlock
+
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 CHAT_TEMPLATE_FILE = Path(__file__).resolve().parent / "chat_template.jinja"
 
@@ -19,6 +21,7 @@ class TemplateFiles:
     reply: str
     history_turns: int | None = None  # earlier messages the model sees at most (None: all)
     placeholders: bool = False  # the model writes {placeholders} for facts; history gets them too
+    context_blocks: tuple[ContextBlock, ...] = ()  # what of the reply's context the model reads
 
 
 @cache
@@ -37,6 +40,7 @@ def load_template(version: str) -> TemplateFiles:
         reply=(directory / files["reply"]).read_text(encoding="utf-8").strip(),
         history_turns=manifest.get("history_turns"),
         placeholders=bool(manifest.get("placeholders", False)),
+        context_blocks=tuple(manifest.get("context_blocks", ())),
     )
 
 

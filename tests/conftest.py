@@ -10,11 +10,14 @@ from pathlib import Path
 import httpx
 import pytest
 import sqlalchemy as sa
+import yaml
 from fastapi.testclient import TestClient
 
 from backend.api.main import create_app
 from backend.core.config import Settings
 from backend.core.db import migrate
+from prompts.escalation import DEFAULT_POLICY_FILE
+from tests.live_server import serve_in_thread
 from training.starter.architecture import StarterArchitecture
 from training.starter.build import StarterBuildArgs, build_starter
 
@@ -84,8 +87,26 @@ def tiny_model_dir(tmp_path_factory) -> Path:
     return output_dir
 
 
+def policy_file(directory: Path, **rules: dict) -> Path:
+    """The default escalation policy with some rules' settings changed, as a YAML file."""
+    policy = yaml.safe_load(DEFAULT_POLICY_FILE.read_text(encoding="utf-8"))
+    for name, changes in rules.items():
+        policy[name] = {**policy.get(name, {}), **changes}
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / f"escalation-{uuid.uuid4().hex[:8]}.yaml"
+    path.write_text(yaml.safe_dump(policy), encoding="utf-8")
+    return path
+
+
 def tiny_settings(data_dir: Path, database_url: str, model_dir: Path, **overrides) -> Settings:
-    """Settings that serve the tiny model from the given database."""
+    """Settings that serve the tiny model from the given database.
+
+    The tiny model is unsure of every reply, so the low-confidence rule is off unless a test
+    passes its own `escalation_file`.
+    """
+    overrides.setdefault(
+        "escalation_file", policy_file(data_dir, low_confidence={"enabled": False})
+    )
     return Settings(
         data_dir=data_dir,
         database_url=database_url,
@@ -111,3 +132,33 @@ def client(database_url: str, tiny_model_dir: Path, tmp_path_factory) -> Iterato
     with TestClient(create_app(settings)) as test_client:
         wait_until_ready(test_client)
         yield test_client
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator:
+    """Debian's Chromium, headless, driven by Playwright."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def base_url(database_url, tiny_model_dir, tmp_path) -> Iterator[str]:
+    """The address of a live server with the tiny model, once it is ready."""
+    app = create_app(tiny_settings(tmp_path, database_url, tiny_model_dir))
+    with serve_in_thread(app) as url:
+        with httpx.Client(base_url=url) as http:
+            wait_until_ready(http)
+        yield url

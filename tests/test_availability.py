@@ -11,7 +11,7 @@ from backend.models import Message, Role
 from backend.runtime.assistant import Assistant
 from backend.runtime.base import GenerationError, ModelInfo
 from prompts import SupportPrompt, load_company
-from tests.conftest import tiny_settings, wait_until_ready
+from tests.conftest import policy_file, tiny_settings, wait_until_ready
 
 
 class BrokenModel:
@@ -36,7 +36,25 @@ def count_rows(database_url, table):
     return count
 
 
-def test_while_loading_readyz_is_503_and_chat_is_refused_without_storing(
+def test_while_loading_a_customer_is_handed_to_a_person(database_url, tiny_model_dir, tmp_path):
+    release = threading.Event()
+
+    def slow_loader():
+        release.wait(30)
+        raise RuntimeError("test is over")
+
+    settings = tiny_settings(tmp_path, database_url, tiny_model_dir)
+    with TestClient(create_app(settings, assistant_loader=slow_loader)) as client:
+        assert client.get("/readyz").status_code == 503
+        handed = client.post("/api/chat", json={"message": "Is my order 55120 shipped?"})
+        assert handed.status_code == 200
+        body = handed.json()
+        assert body["escalated"] is True and body["status"] == "waiting_for_agent"
+        assert "unavailable" in body["escalation_reason"]
+        release.set()
+
+
+def test_with_the_rule_off_a_loading_model_refuses_chat_without_storing(
     database_url, tiny_model_dir, tmp_path
 ):
     release = threading.Event()
@@ -45,7 +63,8 @@ def test_while_loading_readyz_is_503_and_chat_is_refused_without_storing(
         release.wait(30)
         raise RuntimeError("test is over")
 
-    settings = tiny_settings(tmp_path, database_url, tiny_model_dir)
+    rule_off = policy_file(tmp_path, model_unavailable={"enabled": False})
+    settings = tiny_settings(tmp_path, database_url, tiny_model_dir, escalation_file=rule_off)
     before = count_rows(database_url, Message)
     with TestClient(create_app(settings, assistant_loader=slow_loader)) as client:
         ready = client.get("/readyz")
@@ -70,8 +89,24 @@ def test_a_failed_load_is_reported_by_readyz(database_url, tmp_path):
         assert "no-such-model" in body["model_error"]
 
 
-def test_a_generation_failure_keeps_the_customer_message(database_url, tiny_model_dir, tmp_path):
+def test_a_generation_failure_hands_the_customer_to_a_person(
+    database_url, tiny_model_dir, tmp_path
+):
     settings = tiny_settings(tmp_path, database_url, tiny_model_dir)
+    broken = Assistant(BrokenModel(), SupportPrompt("v1", load_company()))
+    with TestClient(create_app(settings, assistant_loader=lambda: broken)) as client:
+        wait_until_ready(client)
+        handed = client.post("/api/chat", json={"message": "My stove leaks, order 55121"}).json()
+        assert handed["escalated"] is True and "model failed" in handed["escalation_reason"]
+        streamed = client.post("/api/chat/stream", json={"message": "My stove leaks again"})
+        assert "event: done" in streamed.text and '"escalated":true' in streamed.text
+
+
+def test_with_the_rule_off_a_generation_failure_keeps_the_customer_message(
+    database_url, tiny_model_dir, tmp_path
+):
+    rule_off = policy_file(tmp_path, model_unavailable={"enabled": False})
+    settings = tiny_settings(tmp_path, database_url, tiny_model_dir, escalation_file=rule_off)
     broken = Assistant(BrokenModel(), SupportPrompt("v1", load_company()))
     with TestClient(create_app(settings, assistant_loader=lambda: broken)) as client:
         wait_until_ready(client)

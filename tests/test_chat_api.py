@@ -167,7 +167,8 @@ def test_feedback_is_stored_replaced_and_shown(client):
     )
     assert down.json()["rating"] == "down"
     shown = client.get(url, headers=token_header(answer)).json()["messages"]
-    assert [m["feedback"] for m in shown] == [None, "down"]
+    assert [m["feedback"] for m in shown] == [None, "down", None]
+    assert shown[-1]["escalated"] is True  # the thumbs-down fetched a person
 
 
 def test_feedback_needs_the_token_a_bot_message_and_a_valid_rating(client):

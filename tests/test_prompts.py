@@ -3,6 +3,8 @@
 import pytest
 
 from prompts import (
+    ContextAssembler,
+    ContextRequest,
     SupportPrompt,
     Turn,
     available_versions,
@@ -148,13 +150,15 @@ def topics():
 
 
 def test_the_topic_of_a_message_becomes_the_prompt_context_and_a_source(topics, tmp_path):
-    prompt = SupportPrompt("compact-v1", company(), topics)
-    context = prompt.context_for([], "I'd like a refund for my boots")
-    assert context.text == "Topic: refund_request"
-    [source] = context.sources
+    prompt = SupportPrompt("compact-v1", company())
+    context = ContextAssembler(topics).assemble(ContextRequest("I'd like a refund for my boots"))
+    assert context.render(prompt.context_blocks) == "Topic: refund_request"
+    [source] = context.sources()
     assert source["type"] == "topic" and source["label"] == "refund_request"
     assert 1 / 3 < source["score"] <= 1
-    messages = prompt.render([], "I'd like a refund for my boots", context.text)
+    messages = prompt.render(
+        [], "I'd like a refund for my boots", context.render(prompt.context_blocks)
+    )
     assert messages == [
         {"role": "user", "content": "I'd like a refund for my boots\nTopic: refund_request"}
     ]
@@ -166,17 +170,17 @@ def test_the_topic_of_a_message_becomes_the_prompt_context_and_a_source(topics, 
 
 
 def test_compact_template_has_no_system_message():
-    messages = SupportPrompt("compact-v1", company()).render([], "hello")
-    assert messages == [{"role": "user", "content": "hello"}]
-    assert SupportPrompt("compact-v1", company()).context_for([], "hello").text == ""
+    prompt = SupportPrompt("compact-v1", company())
+    assert prompt.render([], "hello") == [{"role": "user", "content": "hello"}]
+    without_topics = ContextAssembler().assemble(ContextRequest("hello"))
+    assert without_topics.render(prompt.context_blocks) == ""
 
 
 def test_a_short_follow_up_takes_its_topic_from_the_previous_message(topics):
-    prompt = SupportPrompt("compact-v1", company(), topics)
     alone = topics.predict(["it's 48213"])[0]
     assert alone.score < 0.5
-    history = [Turn("customer", "has my order shipped"), Turn("bot", "What's the order number?")]
-    assert prompt.context_for(history, "it's 48213").text == "Topic: track_order"
+    request = ContextRequest("it's 48213", earlier_customer_messages=["has my order shipped"])
+    assert ContextAssembler(topics).assemble(request).topic.label == "track_order"
 
 
 def test_history_is_limited_and_earlier_replies_get_their_placeholders_back():

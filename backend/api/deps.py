@@ -1,17 +1,20 @@
-"""FastAPI dependencies: settings, database session, served model, conversation token."""
+"""FastAPI dependencies: settings, database, served model, policy, conversation token, agent key."""
 
 import uuid
 from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, Header, HTTPException, Request, status
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from prompts.escalation import EscalationPolicy
 from sqlalchemy import Engine
 from sqlmodel import Session
 
 from backend.core.config import Settings
-from backend.models import Conversation
+from backend.models import Agent, Conversation
 from backend.runtime.assistant import Assistant
 from backend.runtime.holder import AssistantHolder, AssistantUnavailableError
+from backend.services.agents import authenticate
 from backend.services.conversations import find_conversation
 
 
@@ -43,6 +46,33 @@ def get_ready_assistant(holder: Annotated[AssistantHolder, Depends(get_holder)])
         ) from error
 
 
+def get_policy(request: Request) -> EscalationPolicy:
+    return request.app.state.escalation_policy
+
+
+_bearer = HTTPBearer(auto_error=False, description="An agent's API key.")
+
+
+def get_agent(
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    session: Annotated[Session, Depends(get_db)],
+) -> Agent:
+    agent = authenticate(session, credentials.credentials) if credentials else None
+    if agent is None:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            detail="a valid agent API key is required (Authorization: Bearer <key>)",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    return agent
+
+
+def get_admin(agent: Annotated[Agent, Depends(get_agent)]) -> Agent:
+    if not agent.is_admin:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, detail="this needs an admin agent key")
+    return agent
+
+
 def conversation_token(
     x_conversation_token: Annotated[
         str | None, Header(description="The token returned when the conversation was created.")
@@ -69,3 +99,6 @@ HolderDep = Annotated[AssistantHolder, Depends(get_holder)]
 AssistantDep = Annotated[Assistant, Depends(get_ready_assistant)]
 TokenDep = Annotated[str | None, Depends(conversation_token)]
 VisibleConversationDep = Annotated[Conversation, Depends(get_visible_conversation)]
+PolicyDep = Annotated[EscalationPolicy, Depends(get_policy)]
+AgentDep = Annotated[Agent, Depends(get_agent)]
+AdminDep = Annotated[Agent, Depends(get_admin)]

@@ -1,4 +1,4 @@
-"""The FastAPI application: chat API, health, metrics and the web chat page."""
+"""The FastAPI application: chat, agents' inbox and admin APIs, health, metrics, web pages."""
 
 import logging
 from collections.abc import AsyncIterator, Callable
@@ -9,14 +9,16 @@ from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from prometheus_client import make_asgi_app
 
-from backend.api.routes import chat, conversations, health
+from backend.api.routes import admin, agent, chat, conversations, health
 from backend.core.config import Settings, get_settings
 from backend.core.db import create_db_engine
 from backend.runtime.assistant import Assistant
 from backend.runtime.factory import load_configured_assistant
 from backend.runtime.holder import AssistantHolder
+from backend.services.retrieval import article_retriever, ticket_retriever
 from frontend import STATIC_DIR
 from prompts import load_company
+from prompts.escalation import load_policy
 
 logger = logging.getLogger(__name__)
 
@@ -31,7 +33,22 @@ def create_app(
     """
     settings = settings or get_settings()
     company = load_company(settings.company_file)
-    load_assistant = assistant_loader or (lambda: load_configured_assistant(settings, company))
+    engine = create_db_engine(settings.database_url)
+    retrievers = (
+        article_retriever(engine, settings.article_results, settings.min_retrieval_score),
+        ticket_retriever(engine, settings.ticket_results, settings.min_retrieval_score),
+    )
+    policy = load_policy(settings.escalation_file)
+    build_assistant = assistant_loader or (
+        lambda: load_configured_assistant(settings, company, retrievers)
+    )
+
+    def load_assistant() -> Assistant:
+        # Off the request path: the model, the escalation classifier and the retrieval indexes.
+        policy.warm_up()
+        for retriever in retrievers:
+            retriever.index.refresh(force=True)
+        return build_assistant()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -46,19 +63,26 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.settings = settings
-    app.state.engine = create_db_engine(settings.database_url)
+    app.state.engine = engine
     app.state.company = company
+    app.state.escalation_policy = policy
     app.state.assistant_holder = AssistantHolder()
 
     app.include_router(health.router)
     app.include_router(chat.router)
     app.include_router(conversations.router)
+    app.include_router(agent.router)
+    app.include_router(admin.router)
     app.mount("/metrics", make_asgi_app())
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/", include_in_schema=False)
     def chat_page() -> FileResponse:
         return FileResponse(STATIC_DIR / "index.html")
+
+    @app.get("/agent", include_in_schema=False)
+    def agent_page() -> FileResponse:
+        return FileResponse(STATIC_DIR / "agent.html")
 
     @app.exception_handler(Exception)
     async def unexpected_error(request: Request, error: Exception) -> JSONResponse:

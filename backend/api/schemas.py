@@ -15,6 +15,17 @@ MessageText = Annotated[
 ]
 
 
+class CustomerIdentity(BaseModel):
+    """A signed-in customer: the shop's id for them and its HMAC-SHA256 signature."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    external_id: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)
+    ]
+    signature: Annotated[str, StringConstraints(min_length=1, max_length=128)]
+
+
 class ChatRequest(BaseModel):
     """A customer message; without conversation_id it starts a new conversation."""
 
@@ -22,6 +33,9 @@ class ChatRequest(BaseModel):
 
     message: MessageText
     conversation_id: uuid.UUID | None = None
+    customer: CustomerIdentity | None = Field(
+        None, description="Who is chatting, when the shop knows; only for a new conversation."
+    )
 
 
 class ChatResponse(BaseModel):
@@ -31,11 +45,14 @@ class ChatResponse(BaseModel):
     conversation_token: str | None = Field(
         None, description="Secret for later calls (X-Conversation-Token); returned once."
     )
-    message_id: uuid.UUID
-    reply: str
+    message_id: uuid.UUID = Field(
+        description="The reply; the customer's message when a person handles the conversation."
+    )
+    reply: str = Field(description="Empty while a person handles the conversation.")
     escalated: bool = False
     escalation_reason: str | None = None
     sources: list[dict[str, Any]] = Field(default_factory=list)
+    status: ConversationStatus = ConversationStatus.bot
 
 
 class ConversationPublic(BaseModel):
@@ -58,10 +75,13 @@ class FeedbackRequest(BaseModel):
 
 
 class FeedbackPublic(BaseModel):
-    """The rating now stored for a message."""
+    """The rating now stored for a message, and whether it handed the chat to a person."""
 
     message_id: uuid.UUID
     rating: Rating
+    escalated: bool = False
+    escalation_reason: str | None = None
+    status: ConversationStatus
 
 
 class ServiceInfo(BaseModel):

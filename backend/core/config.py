@@ -4,7 +4,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 STARTER_MODEL = "starter"
@@ -31,7 +31,20 @@ class Settings(BaseSettings):
     prompt_version: str | None = Field(
         None,
         description="Directory under prompts/templates; default: the one the model was trained"
-        " with (v1 for other models).",
+        " with (v2 for other models).",
+    )
+
+    escalation_file: Path | None = Field(
+        None, description="YAML of the escalation policy and guardrails; default: the built-in."
+    )
+    identity_secret: SecretStr | None = Field(
+        None,
+        description="Shared secret for signed customer ids (HMAC-SHA256); unset: anonymous only.",
+    )
+    article_results: int = Field(2, ge=0, le=20, description="Help articles retrieved per reply.")
+    ticket_results: int = Field(2, ge=0, le=20, description="Solved tickets retrieved per reply.")
+    min_retrieval_score: float = Field(
+        0.4, ge=-1.0, le=1.0, description="Cosine similarity below which nothing is retrieved."
     )
 
     base_model: str = Field(

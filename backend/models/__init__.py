@@ -1,17 +1,27 @@
 """SQLModel tables and their public (API) shapes."""
 
+from backend.models.agent import Agent
+from backend.models.article import HelpArticle, HelpArticleBase, HelpArticlePublic
 from backend.models.conversation import Conversation, ConversationStatus
 from backend.models.customer import Customer
 from backend.models.feedback import Feedback, Rating
 from backend.models.message import Message, MessagePublic, Role
+from backend.models.order import Order
+from backend.models.ticket import Ticket
 
 __all__ = [
+    "Agent",
     "Conversation",
     "ConversationStatus",
     "Customer",
     "Feedback",
+    "HelpArticle",
+    "HelpArticleBase",
+    "HelpArticlePublic",
     "Message",
     "MessagePublic",
+    "Order",
     "Rating",
     "Role",
+    "Ticket",
 ]

@@ -28,5 +28,10 @@ class Conversation(SQLModel, table=True):
         default=ConversationStatus.bot, sa_type=enum_column(ConversationStatus), index=True
     )
     channel: str = Field(default="web", max_length=32)
+    escalation_reason: str | None = Field(default=None, max_length=300)
+    waiting_since: datetime | None = Field(
+        default=None, sa_type=timestamp_column(), description="When it was handed to a person."
+    )
+    assigned_agent_id: uuid.UUID | None = Field(default=None, foreign_key="agent.id")
     created_at: datetime = Field(default_factory=utcnow, sa_type=timestamp_column())
     updated_at: datetime = Field(default_factory=utcnow, sa_type=timestamp_column())

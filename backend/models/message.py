@@ -3,6 +3,7 @@
 import enum
 import uuid
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
@@ -23,10 +24,17 @@ class MessageBase(SQLModel):
     role: Role = Field(sa_type=enum_column(Role))
     text: str = Field(sa_type=sa.Text)
     created_at: datetime = Field(default_factory=utcnow, sa_type=timestamp_column())
+    escalated: bool = False
+    escalation_reason: str | None = Field(default=None, max_length=300)
+    sources: list[dict[str, Any]] = Field(default_factory=list, sa_type=sa.JSON)
 
 
 class Message(MessageBase, table=True):
-    """One message; bot messages record which model, adapter and prompt produced them."""
+    """One message; bot messages record which model, adapter and prompt produced them.
+
+    An escalated bot message tells the customer a person is coming; `draft` keeps the reply the
+    model wrote but was not sent (low confidence), as a suggestion for the agent.
+    """
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     conversation_id: uuid.UUID = Field(foreign_key="conversation.id", index=True)
@@ -36,6 +44,9 @@ class Message(MessageBase, table=True):
     latency_ms: float | None = None
     generated_tokens: int | None = None
     mean_logprob: float | None = None
+    escalation_rule: str | None = Field(default=None, max_length=50)
+    draft: str | None = Field(default=None, sa_type=sa.Text)
+    agent_id: uuid.UUID | None = Field(default=None, foreign_key="agent.id")
 
 
 class MessagePublic(MessageBase):
@@ -43,3 +54,4 @@ class MessagePublic(MessageBase):
 
     id: uuid.UUID
     feedback: str | None = None
+    author: str | None = Field(default=None, description="The agent's name on agent replies.")

@@ -3,19 +3,23 @@
 import logging
 from pathlib import Path
 
+from langchain_core.retrievers import BaseRetriever
+
 from backend.core.config import STARTER_MODEL, Settings
 from backend.runtime.assistant import Assistant
 from backend.runtime.base import ModelInfo
 from backend.runtime.loading import load_causal_lm, pick_device
 from backend.runtime.local import LocalChatModel, generation_config_for
-from prompts import CompanyFacts, SupportPrompt
+from prompts import CompanyFacts, ContextAssembler, SupportPrompt
 from prompts.embeddings import load_embedder
 from prompts.topics import TopicClassifier
 from training.starter.artifact import build_info, is_built
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_PROMPT_VERSION = "v1"
+DEFAULT_PROMPT_VERSION = "v2"
+
+Retrievers = tuple[BaseRetriever | None, BaseRetriever | None]
 
 
 class StarterNotBuiltError(RuntimeError):
@@ -28,8 +32,14 @@ def starter_model_name(starter_dir: Path) -> str:
     return f"{info['name']}-{info['build_id']}"
 
 
-def load_configured_assistant(settings: Settings, company: CompanyFacts) -> Assistant:
-    """The assistant the settings ask for, falling back to the starter if a hub model fails."""
+def load_configured_assistant(
+    settings: Settings, company: CompanyFacts, retrievers: Retrievers | None = None
+) -> Assistant:
+    """The assistant the settings ask for, falling back to the starter if a hub model fails.
+
+    `retrievers` (help articles, solved tickets) belong to the deployment, not the model; the
+    model brings its topic classifier, if it was built with one.
+    """
     device = pick_device(settings.device)
     model_id = _starter(settings) if settings.base_model == STARTER_MODEL else settings.base_model
     adapter = settings.adapter_path
@@ -46,17 +56,22 @@ def load_configured_assistant(settings: Settings, company: CompanyFacts) -> Assi
         model, tokenizer, settings.max_new_tokens, settings.temperature, settings.repetition_penalty
     )
     chat_model = LocalChatModel(model, tokenizer, info, config, settings.max_concurrent_generations)
-    return Assistant(chat_model, _prompt_for(Path(model_id), settings, company))
+    model_dir = Path(model_id)
+    topics = TopicClassifier.load(model_dir) if model_dir.is_dir() else None
+    articles, tickets = retrievers or (None, None)
+    load_embedder()  # load MiniLM now rather than on the first customer message
+    return Assistant(
+        chat_model,
+        _prompt_for(model_dir, settings, company),
+        ContextAssembler(topics, articles, tickets),
+    )
 
 
 def _prompt_for(model_dir: Path, settings: Settings, company: CompanyFacts) -> SupportPrompt:
     """The prompt the model was trained with, unless the settings name another."""
     trained_with = build_info(model_dir).get("prompt_version") if is_built(model_dir) else None
     version = settings.prompt_version or trained_with or DEFAULT_PROMPT_VERSION
-    topics = TopicClassifier.load(model_dir) if model_dir.is_dir() else None
-    if topics is not None:
-        load_embedder()  # load MiniLM now rather than on the first customer message
-    return SupportPrompt(version, company, topics)
+    return SupportPrompt(version, company)
 
 
 def _model_name(model_id: str | Path) -> str:

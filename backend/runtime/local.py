@@ -9,8 +9,10 @@ import threading
 import time
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import torch
+from prompts.guardrails import escape_special_tokens
 from transformers import (
     GenerationConfig,
     PreTrainedModel,
@@ -93,6 +95,9 @@ class LocalChatModel:
         self.info = info
         self.generation_config = generation_config
         self._executor = ThreadPoolExecutor(max_concurrent, thread_name_prefix="generate")
+        self._control_tokens = sorted(
+            set(tokenizer.all_special_tokens) | set(tokenizer.get_added_vocab()), key=len
+        )
 
     @property
     def context_window(self) -> int:
@@ -104,12 +109,23 @@ class LocalChatModel:
         """How many prompt tokens fit beside the longest reply."""
         return self.context_window - int(self.generation_config.max_new_tokens)
 
+    def encode_prompt(self, messages: ChatMessages, **kwargs: Any) -> Any:
+        """The chat template applied to `messages` (with `kwargs` for apply_chat_template).
+
+        Texts other than the system prompt cannot forge control tokens such as <|im_start|>:
+        a customer must not be able to open a fake system turn.
+        """
+        safe = [
+            m
+            if m["role"] == "system"
+            else {**m, "content": escape_special_tokens(m["content"], self._control_tokens)}
+            for m in messages
+        ]
+        return self.tokenizer.apply_chat_template(safe, add_generation_prompt=True, **kwargs)
+
     def count_tokens(self, messages: ChatMessages) -> int:
         """Prompt length of `messages` in this model's tokens."""
-        ids = self.tokenizer.apply_chat_template(
-            messages, add_generation_prompt=True, tokenize=True, return_dict=False
-        )
-        return len(ids)
+        return len(self.encode_prompt(messages, tokenize=True, return_dict=False))
 
     async def stream(self, messages: ChatMessages) -> AsyncIterator[str | Generation]:
         """Text deltas as they are generated, then one final `Generation`."""
@@ -147,9 +163,9 @@ class LocalChatModel:
     ) -> Generation:
         """Generate a reply on the calling thread, passing text pieces to `on_text`."""
         started = time.perf_counter()
-        inputs = self.tokenizer.apply_chat_template(
-            messages, add_generation_prompt=True, return_tensors="pt", return_dict=True
-        ).to(self.model.device)
+        inputs = self.encode_prompt(messages, return_tensors="pt", return_dict=True).to(
+            self.model.device
+        )
         streamer = _CallbackStreamer(self.tokenizer, on_text)
         with torch.inference_mode():
             output = self.model.generate(

@@ -1,9 +1,10 @@
-"""One chat turn: store the customer's message, prepare the prompt, store the bot's reply.
+"""One chat turn: store the message, decide who answers, prepare the prompt, store the reply.
 
 The database steps are synchronous and open their own sessions, so that the async routes can
 run them in the thread pool while generation streams on the event loop.
 """
 
+import logging
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -12,21 +13,33 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from backend.api.schemas import ChatRequest, ChatResponse
-from backend.models import Conversation, Message, Role
+from backend.models import Conversation, ConversationStatus, Message, Role
 from backend.models.columns import utcnow
 from backend.runtime.assistant import Assistant
 from backend.runtime.base import Generation
+from backend.runtime.holder import AssistantUnavailableError
 from backend.services.conversations import (
     conversation_messages,
     find_conversation,
     hash_token,
     new_conversation_token,
 )
-from prompts import ChatMessages, Turn
+from backend.services.customers import customer_facts, verified_customer
+from backend.services.handoff import HANDED_OFF, bot_replies_since_human, hand_to_person
+from prompts import ChatMessages, ContextRequest, CustomerFacts, Turn
+from prompts.escalation import Decision, EscalationPolicy, TurnFacts
+from prompts.guardrails import leaks_system_prompt, looks_like_prompt_injection
+from prompts.placeholders import ORDER_NUMBER
+
+logger = logging.getLogger(__name__)
 
 
 class ConversationNotFoundError(LookupError):
     """No conversation with that id and token."""
+
+
+class NothingToAnswerError(LookupError):
+    """The conversation has no customer message to reply to."""
 
 
 @dataclass(frozen=True)
@@ -39,70 +52,227 @@ class StartedTurn:
     sources: list[dict[str, Any]] = field(default_factory=list)
     placeholder_values: dict[str, str] = field(default_factory=dict)
 
+    @property
+    def system_prompt(self) -> str:
+        """The system message the model got (empty for templates without one)."""
+        return next((m["content"] for m in self.prompt_messages if m["role"] == "system"), "")
+
 
 def start_turn(
-    engine: Engine, request: ChatRequest, token: str | None, assistant: Assistant
-) -> StartedTurn:
-    """Store the customer's message (creating the conversation if needed) and render the prompt."""
-    with Session(engine) as session:
-        new_token = None
-        if request.conversation_id is None:
-            new_token = new_conversation_token()
-            conversation = Conversation(token_hash=hash_token(new_token))
-            session.add(conversation)
-        else:
-            found = find_conversation(session, request.conversation_id, token)
-            if found is None:
-                raise ConversationNotFoundError(str(request.conversation_id))
-            conversation = found
-        conversation_id = conversation.id
-        history = [
-            Turn(m.role.value, m.text)
-            for m in conversation_messages(session, conversation_id)
-            if m.role != Role.system
-        ]
-        session.add(
-            Message(conversation_id=conversation_id, role=Role.customer, text=request.message)
-        )
-        conversation.updated_at = utcnow()
-        session.commit()
+    engine: Engine,
+    request: ChatRequest,
+    token: str | None,
+    assistant: Assistant | None,
+    policy: EscalationPolicy,
+    identity_secret: str | None = None,
+) -> StartedTurn | ChatResponse:
+    """Store the customer's message; then either answer without the model or prepare its prompt.
 
-    prompt, model = assistant.prompt, assistant.model
-    context = prompt.context_for(history, request.message)
-    messages = prompt.render_within_budget(
-        history, request.message, model.count_tokens, model.prompt_budget, context.text
-    )
+    The answer comes without the model when a person handles the conversation (the bot stays
+    silent), when a guardrail deflects the message (an attack is not worth a person's time), or
+    when the policy escalates before generation. `assistant` is None when no model is ready.
+    """
+    with Session(engine) as session:
+        conversation, new_token = _conversation_for(session, request, token, identity_secret)
+        earlier = [
+            m for m in conversation_messages(session, conversation.id) if m.role != Role.system
+        ]
+        message = Message(conversation_id=conversation.id, role=Role.customer, text=request.message)
+        session.add(message)
+        if conversation.status == ConversationStatus.resolved:
+            conversation.status = ConversationStatus.bot  # a new question reopens it
+        conversation.updated_at = utcnow()
+
+        def answered(reply: Message | None = None) -> ChatResponse:
+            session.add(conversation)
+            if reply is not None:
+                session.add(reply)
+            session.commit()
+            return _response(conversation, new_token, reply or message)
+
+        if conversation.status in HANDED_OFF:
+            return answered()
+        guard = policy.guardrails.prompt_injection
+        if guard.enabled and looks_like_prompt_injection(request.message, guard.patterns):
+            logger.warning("conversation %s: prompt-injection attempt deflected", conversation.id)
+            return answered(_deflection(conversation, guard.reply))
+        customer = customer_facts(session, conversation.customer_id)
+        facts = TurnFacts(
+            message=request.message,
+            earlier_customer_messages=[m.text for m in earlier if m.role == Role.customer],
+            bot_replies_since_human=bot_replies_since_human(earlier),
+            order_totals=_order_totals(customer, [m.text for m in earlier] + [request.message]),
+            model_available=assistant is not None,
+        )
+        if decision := policy.before_reply(facts):
+            return answered(hand_to_person(session, conversation, decision, policy))
+        if assistant is None:  # and the policy does not hand such turns to a person
+            raise AssistantUnavailableError("the model is not ready")
+        history = _turns(earlier)
+        session.add(conversation)
+        session.commit()
+        conversation_id = conversation.id
+
+    prepared = prepare_reply(assistant, history, request.message, customer)
     return StartedTurn(
-        conversation_id=conversation_id,
-        new_token=new_token,
-        prompt_messages=messages,
-        sources=context.sources,
-        placeholder_values=prompt.placeholder_values(history, request.message),
+        conversation_id,
+        new_token,
+        prepared.prompt_messages,
+        prepared.sources,
+        prepared.placeholder_values,
     )
+
+
+@dataclass(frozen=True)
+class PreparedReply:
+    """The prompt for a reply, what it is grounded in, and the values of its placeholders."""
+
+    prompt_messages: ChatMessages
+    sources: list[dict[str, Any]]
+    placeholder_values: dict[str, str]
+
+    def __iter__(self):
+        return iter((self.prompt_messages, self.sources, self.placeholder_values))
+
+
+def prepare_reply(
+    assistant: Assistant, history: list[Turn], message: str, customer: CustomerFacts | None
+) -> PreparedReply:
+    """Assemble the context and render the prompt for replying to `message` after `history`."""
+    prompt, model = assistant.prompt, assistant.model
+    context = assistant.context.assemble(
+        ContextRequest(message, [t.text for t in history if t.role == "customer"], customer)
+    )
+    messages = prompt.render_within_budget(
+        history,
+        message,
+        model.count_tokens,
+        model.prompt_budget,
+        context.render(prompt.context_blocks),
+    )
+    return PreparedReply(
+        messages, context.sources(), prompt.placeholder_values(history, message, customer)
+    )
+
+
+def prepare_draft(
+    engine: Engine, conversation_id: uuid.UUID, assistant: Assistant
+) -> PreparedReply:
+    """The prompt for a suggested reply to the conversation's latest customer message."""
+    with Session(engine) as session:
+        messages = conversation_messages(session, conversation_id)
+        last = max((i for i, m in enumerate(messages) if m.role == Role.customer), default=None)
+        if last is None:
+            raise NothingToAnswerError("the customer has not written yet")
+        conversation = session.get_one(Conversation, conversation_id)
+        customer = customer_facts(session, conversation.customer_id)
+        history, text = _turns(messages[:last]), messages[last].text
+    return prepare_reply(assistant, history, text, customer)
 
 
 def record_reply(
-    engine: Engine, turn: StartedTurn, text: str, generation: Generation, assistant: Assistant
+    engine: Engine,
+    turn: StartedTurn,
+    text: str,
+    generation: Generation,
+    assistant: Assistant,
+    policy: EscalationPolicy,
 ) -> ChatResponse:
-    """Store the bot's reply with the model, adapter and prompt that made it."""
+    """Store the bot's reply with its provenance, after the checks that follow generation.
+
+    A reply that quotes the system prompt is replaced; one the model is unsure of is withheld
+    as a draft for the agent the conversation is handed to.
+    """
+    leak_guard = policy.guardrails.system_prompt_leak
+    if leak_guard.enabled and leaks_system_prompt(text, turn.system_prompt, leak_guard.min_words):
+        logger.warning(
+            "conversation %s: reply quoting the system prompt withheld", turn.conversation_id
+        )
+        text = leak_guard.reply
+    provenance = {
+        "model": assistant.model.info.name,
+        "adapter_version": assistant.model.info.adapter_version,
+        "prompt_version": assistant.prompt.version,
+        "latency_ms": generation.latency_ms,
+        "generated_tokens": generation.generated_tokens,
+        "mean_logprob": generation.mean_logprob,
+        "sources": turn.sources,
+    }
     with Session(engine) as session:
-        message = Message(
-            conversation_id=turn.conversation_id,
-            role=Role.bot,
-            text=text,
-            model=assistant.model.info.name,
-            adapter_version=assistant.model.info.adapter_version,
-            prompt_version=assistant.prompt.version,
-            latency_ms=generation.latency_ms,
-            generated_tokens=generation.generated_tokens,
-            mean_logprob=generation.mean_logprob,
-        )
-        session.add(message)
+        conversation = session.get_one(Conversation, turn.conversation_id)
+        if decision := policy.after_reply(generation.mean_logprob):
+            message = hand_to_person(
+                session, conversation, decision, policy, draft=text, **provenance
+            )
+        else:
+            message = Message(
+                conversation_id=conversation.id, role=Role.bot, text=text, **provenance
+            )
+            session.add(message)
         session.commit()
-        return ChatResponse(
-            conversation_id=turn.conversation_id,
-            conversation_token=turn.new_token,
-            message_id=message.id,
-            reply=message.text,
-            sources=turn.sources,
+        return _response(conversation, turn.new_token, message)
+
+
+def escalate_failed_turn(
+    engine: Engine, turn: StartedTurn, policy: EscalationPolicy, detail: str
+) -> ChatResponse | None:
+    """Hand the conversation to a person because the model failed; None if the rule is off."""
+    decision = policy.before_reply(TurnFacts(message="", model_available=False))
+    if decision is None:
+        return None
+    with Session(engine) as session:
+        conversation = session.get_one(Conversation, turn.conversation_id)
+        reason = Decision(decision.rule, f"{decision.reason} ({detail})")
+        message = hand_to_person(session, conversation, reason, policy, sources=turn.sources)
+        session.commit()
+        return _response(conversation, turn.new_token, message)
+
+
+def _conversation_for(
+    session: Session, request: ChatRequest, token: str | None, identity_secret: str | None
+) -> tuple[Conversation, str | None]:
+    if request.conversation_id is not None:
+        found = find_conversation(session, request.conversation_id, token)
+        if found is None:
+            raise ConversationNotFoundError(str(request.conversation_id))
+        return found, None
+    new_token = new_conversation_token()
+    conversation = Conversation(token_hash=hash_token(new_token))
+    if request.customer is not None:
+        customer = verified_customer(
+            session, identity_secret, request.customer.external_id, request.customer.signature
         )
+        conversation.customer_id = customer.id
+    session.add(conversation)
+    return conversation, new_token
+
+
+def _turns(messages: list[Message]) -> list[Turn]:
+    return [Turn(m.role.value, m.text) for m in messages if m.role != Role.system]
+
+
+def _order_totals(customer: CustomerFacts | None, texts: list[str]) -> list[float]:
+    """Totals of the customer's orders the conversation names; else of their latest order."""
+    if customer is None or not customer.orders:
+        return []
+    named = {number.lstrip("#") for text in texts for number in ORDER_NUMBER.findall(text)}
+    totals = [o.total for o in customer.orders if o.order_number.lstrip("#") in named]
+    return totals or [customer.orders[0].total]
+
+
+def _deflection(conversation: Conversation, text: str) -> Message:
+    return Message(conversation_id=conversation.id, role=Role.bot, text=text)
+
+
+def _response(conversation: Conversation, new_token: str | None, message: Message) -> ChatResponse:
+    is_reply = message.role != Role.customer
+    return ChatResponse(
+        conversation_id=conversation.id,
+        conversation_token=new_token,
+        message_id=message.id,
+        reply=message.text if is_reply else "",
+        escalated=message.escalated,
+        escalation_reason=message.escalation_reason,
+        sources=message.sources,
+        status=conversation.status,
+    )

@@ -4,10 +4,11 @@ import hashlib
 import hmac
 import secrets
 import uuid
+from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from backend.models import Conversation, Feedback, Message, MessagePublic
+from backend.models import Agent, Conversation, Feedback, Message, MessagePublic
 
 
 def new_conversation_token() -> str:
@@ -42,17 +43,30 @@ def conversation_messages(session: Session, conversation_id: uuid.UUID) -> list[
     return list(session.exec(statement))
 
 
-def public_messages(session: Session, conversation_id: uuid.UUID) -> list[MessagePublic]:
-    """The conversation's messages with the customer's rating of each bot reply."""
+def public_messages(
+    session: Session, conversation_id: uuid.UUID, after: datetime | None = None
+) -> list[MessagePublic]:
+    """The conversation's messages (those created after `after`, if given), oldest first.
+
+    Each comes with the customer's rating of it and, for agent replies, the agent's name.
+    """
     ratings = {
         feedback.message_id: feedback.rating
         for feedback in session.exec(
             select(Feedback).where(Feedback.conversation_id == conversation_id)
         )
     }
+    statement = (
+        select(Message, Agent.name)
+        .join(Agent, col(Message.agent_id) == col(Agent.id), isouter=True)
+        .where(Message.conversation_id == conversation_id)
+        .order_by(col(Message.created_at), col(Message.id))
+    )
+    if after is not None:
+        statement = statement.where(col(Message.created_at) > after)
     return [
-        MessagePublic(
-            id=m.id, role=m.role, text=m.text, created_at=m.created_at, feedback=ratings.get(m.id)
+        MessagePublic.model_validate(
+            message, update={"feedback": ratings.get(message.id), "author": author}
         )
-        for m in conversation_messages(session, conversation_id)
+        for message, author in session.exec(statement)
     ]

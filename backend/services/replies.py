@@ -16,7 +16,9 @@ from backend.api.schemas import ChatResponse
 from backend.core.metrics import REPLIES, observe_generation
 from backend.runtime.assistant import Assistant
 from backend.runtime.base import Generation, GenerationError
-from backend.services.chat import StartedTurn, record_reply
+from backend.services.chat import StartedTurn, escalate_failed_turn, record_reply
+from prompts.escalation import EscalationPolicy
+from prompts.guardrails import StreamingLeakGuard
 from prompts.placeholders import StreamingFiller, fill_placeholders
 
 logger = logging.getLogger(__name__)
@@ -45,40 +47,57 @@ async def _produce(
     engine: Engine,
     turn: StartedTurn,
     assistant: Assistant,
+    policy: EscalationPolicy,
     queue: asyncio.Queue[ReplyEvent],
     endpoint: str,
 ) -> None:
     try:
         generation: Generation | None = None
         filler = StreamingFiller(turn.placeholder_values)
+        leak_rule = policy.guardrails.system_prompt_leak
+        guard = StreamingLeakGuard(
+            turn.system_prompt if leak_rule.enabled else "", leak_rule.min_words
+        )
         async for item in assistant.model.stream(turn.prompt_messages):
             if isinstance(item, Generation):
                 generation = item
-            elif text := filler.feed(item):
+            elif text := guard.feed(filler.feed(item)):
                 queue.put_nowait(Delta(text))
         if generation is None:
             raise GenerationError("the model stream ended without a reply")
-        if rest := filler.flush():
+        if rest := guard.feed(filler.flush()) + guard.flush():
             queue.put_nowait(Delta(rest))
         observe_generation(
             generation.latency_ms, generation.first_token_ms, generation.generated_tokens
         )
         text = fill_placeholders(generation.text, turn.placeholder_values)
-        response = await run_in_threadpool(record_reply, engine, turn, text, generation, assistant)
-        REPLIES.labels(endpoint, "ok").inc()
+        response = await run_in_threadpool(
+            record_reply, engine, turn, text, generation, assistant, policy
+        )
+        REPLIES.labels(endpoint, "escalated" if response.escalated else "ok").inc()
         queue.put_nowait(response)
     except GenerationError as error:
         logger.error("reply for conversation %s failed: %s", turn.conversation_id, error)
         REPLIES.labels(endpoint, "model_error").inc()
-        queue.put_nowait(Failed("the model could not answer; please try again"))
+        handed_off = await run_in_threadpool(
+            escalate_failed_turn, engine, turn, policy, "the model failed to answer"
+        )
+        queue.put_nowait(handed_off or Failed("the model could not answer; please try again"))
 
 
 async def reply_events(
-    engine: Engine, turn: StartedTurn, assistant: Assistant, endpoint: str
+    engine: Engine,
+    turn: StartedTurn,
+    assistant: Assistant,
+    policy: EscalationPolicy,
+    endpoint: str,
 ) -> AsyncIterator[ReplyEvent]:
-    """Deltas of the reply, then the stored `ChatResponse` (or `Failed`)."""
+    """Deltas of the reply, then the stored `ChatResponse` (or `Failed`).
+
+    The final response may differ from the deltas: a withheld reply ends with the hand-off text.
+    """
     queue: asyncio.Queue[ReplyEvent] = asyncio.Queue()
-    task = asyncio.create_task(_produce(engine, turn, assistant, queue, endpoint))
+    task = asyncio.create_task(_produce(engine, turn, assistant, policy, queue, endpoint))
     _running.add(task)
     task.add_done_callback(_running.discard)
     while True:

@@ -18,7 +18,7 @@ from pathlib import Path
 from backend.runtime.base import ModelInfo
 from backend.runtime.loading import load_causal_lm
 from backend.runtime.local import LocalChatModel, generation_config_for
-from prompts import SupportPrompt
+from prompts import ContextAssembler, ContextRequest, SupportPrompt
 from prompts.placeholders import fill_placeholders
 from prompts.topics import TopicClassifier
 from training.demo_data import Conversation, general_conversations
@@ -44,27 +44,33 @@ def evaluate_starter(model_dir: Path, limit: int | None = None) -> dict:
     model, tokenizer = load_causal_lm(model_dir)
     config = generation_config_for(model, tokenizer, 96, 0.0, 1.0)
     chat = LocalChatModel(model, tokenizer, ModelInfo("starter"), config)
-    predicted, replies, latencies = [], [], []
+    assembler = ContextAssembler(topics)
+    predicted, replies, latencies, logprobs = [], [], [], []
     for conversation in held_out:
         # The serving path: topic (with the follow-up rule), prompt, reply, placeholders filled.
         company = company_facts_of(conversation.company)
-        prompt = SupportPrompt(info["prompt_version"], company, topics)
+        prompt = SupportPrompt(info["prompt_version"], company)
         *history, request, _ = conversation.turns
-        context = prompt.context_for(history, request.text)
-        predicted.append(context.sources[0]["label"])
-        generation = chat.generate_blocking(prompt.render(history, request.text, context.text))
+        earlier = [t.text for t in history if t.role == "customer"]
+        context = assembler.assemble(ContextRequest(request.text, earlier))
+        predicted.append(context.topic.label if context.topic else None)
+        context_text = context.render(prompt.context_blocks)
+        generation = chat.generate_blocking(prompt.render(history, request.text, context_text))
         values = prompt.placeholder_values(history, request.text)
         replies.append(fill_placeholders(generation.text, values))
         latencies.append(generation.latency_ms)
+        logprobs.append(generation.mean_logprob)
 
     intents = [c.intent for c in held_out]
     pairs = list(zip(held_out, replies, strict=True))
+    judged = [j.label for j in judge.predict(replies)] if replies else []
     return {
         "model": str(model_dir),
         "held_out_conversations": len(held_out),
         "topic_accuracy": sum(p == i for p, i in zip(predicted, intents, strict=True))
         / max(len(intents), 1),
-        "on_intent": _on_intent_rate(judge, replies, intents),
+        "on_intent": sum(j == i for j, i in zip(judged, intents, strict=True))
+        / max(len(intents), 1),
         "on_intent_of_references": _on_intent_rate(
             judge, [c.turns[-1].text for c in held_out], intents
         ),
@@ -79,8 +85,10 @@ def evaluate_starter(model_dir: Path, limit: int | None = None) -> dict:
                 "request": c.turns[-2].text,
                 "reply": r,
                 "reference": c.turns[-1].text,
+                "on_intent": j == c.intent,
+                "mean_logprob": lp,
             }
-            for c, r in pairs
+            for (c, r), j, lp in zip(pairs, judged, logprobs, strict=True)
         ],
     }
 

@@ -4,37 +4,71 @@ import json
 from collections.abc import AsyncIterator
 
 from fastapi import APIRouter, HTTPException, status
+from prompts.escalation import EscalationPolicy
 from sqlalchemy import Engine
 from sse_starlette import EventSourceResponse, ServerSentEvent
 from starlette.concurrency import run_in_threadpool
 
-from backend.api.deps import AssistantDep, EngineDep, TokenDep
+from backend.api.deps import EngineDep, HolderDep, PolicyDep, SettingsDep, TokenDep
 from backend.api.schemas import ChatRequest, ChatResponse
 from backend.runtime.assistant import Assistant
+from backend.runtime.holder import AssistantUnavailableError
 from backend.services.chat import ConversationNotFoundError, StartedTurn, start_turn
+from backend.services.customers import IdentityError
 from backend.services.replies import Delta, Failed, reply_events
 
 router = APIRouter(prefix="/api", tags=["chat"])
 
 _NOT_FOUND = "conversation not found"
+_RESPONSES: dict[int | str, dict] = {
+    403: {"description": "the customer identity could not be verified"},
+    404: {"description": _NOT_FOUND},
+    503: {"description": "the model is not ready and the policy does not hand off"},
+}
 
 
 async def _start(
-    engine: Engine, request: ChatRequest, token: str | None, assistant: Assistant
-) -> StartedTurn:
+    request: ChatRequest,
+    engine: EngineDep,
+    holder: HolderDep,
+    policy: PolicyDep,
+    settings: SettingsDep,
+    token: TokenDep,
+) -> tuple[StartedTurn | ChatResponse, Assistant | None]:
+    """Start the turn with the assistant served now (a hot swap must not mix two models)."""
+    assistant = holder.assistant
+    secret = settings.identity_secret.get_secret_value() if settings.identity_secret else None
     try:
-        return await run_in_threadpool(start_turn, engine, request, token, assistant)
+        started = await run_in_threadpool(
+            start_turn, engine, request, token, assistant, policy, secret
+        )
     except ConversationNotFoundError as error:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail=_NOT_FOUND) from error
+    except IdentityError as error:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, detail=str(error)) from error
+    except AssistantUnavailableError as error:
+        raise HTTPException(
+            status.HTTP_503_SERVICE_UNAVAILABLE,
+            detail=f"the model is not ready: {holder.error or error}",
+            headers={"Retry-After": "5"},
+        ) from error
+    return started, assistant
 
 
-@router.post("/chat", responses={404: {"description": _NOT_FOUND}, 503: {}})
+@router.post("/chat", responses=_RESPONSES)
 async def chat(
-    request: ChatRequest, engine: EngineDep, assistant: AssistantDep, token: TokenDep
+    request: ChatRequest,
+    engine: EngineDep,
+    holder: HolderDep,
+    policy: PolicyDep,
+    settings: SettingsDep,
+    token: TokenDep,
 ) -> ChatResponse:
-    """Send a customer message and get the bot's reply."""
-    turn = await _start(engine, request, token, assistant)
-    async for event in reply_events(engine, turn, assistant, "chat"):
+    """Send a customer message and get the reply (empty while a person handles the chat)."""
+    started, assistant = await _start(request, engine, holder, policy, settings, token)
+    if isinstance(started, ChatResponse) or assistant is None:
+        return started
+    async for event in reply_events(engine, started, assistant, policy, "chat"):
         if isinstance(event, ChatResponse):
             return event
         if isinstance(event, Failed):
@@ -47,22 +81,37 @@ async def chat(
     response_class=EventSourceResponse,
     responses={
         200: {"description": "`delta` events with text, then one `done` event (or `error`)."},
-        404: {"description": _NOT_FOUND},
+        **_RESPONSES,
     },
 )
 async def chat_stream(
-    request: ChatRequest, engine: EngineDep, assistant: AssistantDep, token: TokenDep
+    request: ChatRequest,
+    engine: EngineDep,
+    holder: HolderDep,
+    policy: PolicyDep,
+    settings: SettingsDep,
+    token: TokenDep,
 ) -> EventSourceResponse:
     """Send a customer message and receive the reply as server-sent events."""
-    turn = await _start(engine, request, token, assistant)
+    started, assistant = await _start(request, engine, holder, policy, settings, token)
+    return EventSourceResponse(_stream_events(started, engine, assistant, policy))
 
-    async def events() -> AsyncIterator[ServerSentEvent]:
-        async for event in reply_events(engine, turn, assistant, "chat_stream"):
-            if isinstance(event, Delta):
-                yield ServerSentEvent(json.dumps({"text": event.text}), event="delta")
-            elif isinstance(event, Failed):
-                yield ServerSentEvent(json.dumps({"detail": event.detail}), event="error")
-            else:
-                yield ServerSentEvent(event.model_dump_json(), event="done")
 
-    return EventSourceResponse(events())
+async def _stream_events(
+    started: StartedTurn | ChatResponse,
+    engine: Engine,
+    assistant: Assistant | None,
+    policy: EscalationPolicy,
+) -> AsyncIterator[ServerSentEvent]:
+    if isinstance(started, ChatResponse) or assistant is None:  # answered without the model
+        if started.reply:
+            yield ServerSentEvent(json.dumps({"text": started.reply}), event="delta")
+        yield ServerSentEvent(started.model_dump_json(), event="done")
+        return
+    async for event in reply_events(engine, started, assistant, policy, "chat_stream"):
+        if isinstance(event, Delta):
+            yield ServerSentEvent(json.dumps({"text": event.text}), event="delta")
+        elif isinstance(event, Failed):
+            yield ServerSentEvent(json.dumps({"detail": event.detail}), event="error")
+        else:
+            yield ServerSentEvent(event.model_dump_json(), event="done")

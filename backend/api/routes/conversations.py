@@ -1,14 +1,27 @@
-"""A customer's view of their conversation, and feedback on bot replies."""
+"""A customer's view of their conversation: messages, live updates, and feedback on replies."""
 
-from fastapi import APIRouter, HTTPException, status
-from sqlmodel import select
+import asyncio
+import json
+import uuid
+from collections.abc import AsyncIterator
+from datetime import datetime
+from typing import Annotated
 
-from backend.api.deps import SessionDep, VisibleConversationDep
+from fastapi import APIRouter, HTTPException, Query, status
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+from sse_starlette import EventSourceResponse, ServerSentEvent
+from starlette.concurrency import run_in_threadpool
+
+from backend.api.deps import EngineDep, PolicyDep, SessionDep, VisibleConversationDep
 from backend.api.schemas import ConversationPublic, FeedbackPublic, FeedbackRequest
-from backend.models import Feedback, Message, Role
+from backend.models import Conversation, ConversationStatus, Feedback, Message, Role
 from backend.services.conversations import public_messages
+from backend.services.handoff import hand_to_person
 
 router = APIRouter(prefix="/api/conversations", tags=["conversations"])
+
+EVENTS_POLL_SECONDS = 1.0
 
 
 @router.get("/{conversation_id}", responses={404: {"description": "conversation not found"}})
@@ -24,14 +37,62 @@ def read_conversation(
     )
 
 
+@router.get(
+    "/{conversation_id}/events",
+    response_class=EventSourceResponse,
+    responses={
+        200: {"description": "`status` events, and a `message` event for every new message."},
+        404: {"description": "conversation not found"},
+    },
+)
+async def conversation_events(
+    conversation: VisibleConversationDep,
+    engine: EngineDep,
+    after: Annotated[
+        datetime | None, Query(description="Only messages created after this time.")
+    ] = None,
+) -> EventSourceResponse:
+    """Live updates of the conversation (an agent's replies, status changes) as server-sent events.
+
+    The database is read about once a second, so an update written by any worker arrives.
+    """
+    return EventSourceResponse(_updates(engine, conversation.id, after), ping=15)
+
+
+async def _updates(
+    engine: Engine, conversation_id: uuid.UUID, after: datetime | None
+) -> AsyncIterator[ServerSentEvent]:
+    last_status: ConversationStatus | None = None
+    while True:
+        current, messages = await run_in_threadpool(_read_updates, engine, conversation_id, after)
+        if current != last_status:
+            last_status = current
+            yield ServerSentEvent(json.dumps({"status": current.value}), event="status")
+        for message in messages:
+            after = message.created_at
+            yield ServerSentEvent(message.model_dump_json(), event="message")
+        await asyncio.sleep(EVENTS_POLL_SECONDS)
+
+
+def _read_updates(
+    engine: Engine, conversation_id: uuid.UUID, after: datetime | None
+) -> tuple[ConversationStatus, list]:
+    with Session(engine) as session:
+        conversation = session.get_one(Conversation, conversation_id)
+        return conversation.status, public_messages(session, conversation_id, after)
+
+
 @router.post(
     "/{conversation_id}/feedback",
     responses={404: {"description": "conversation or message not found"}},
 )
 def give_feedback(
-    body: FeedbackRequest, conversation: VisibleConversationDep, session: SessionDep
+    body: FeedbackRequest,
+    conversation: VisibleConversationDep,
+    session: SessionDep,
+    policy: PolicyDep,
 ) -> FeedbackPublic:
-    """Rate a bot reply of the conversation; a new rating replaces the previous one."""
+    """Rate a bot reply; a new rating replaces the old one. A thumbs-down may fetch a person."""
     message = session.get(Message, body.message_id)
     if message is None or message.conversation_id != conversation.id:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail="message not found")
@@ -46,5 +107,15 @@ def give_feedback(
         )
     feedback.rating, feedback.comment = body.rating, body.comment
     session.add(feedback)
+    handoff = None
+    decision = policy.after_feedback(body.rating.value)
+    if decision and conversation.status == ConversationStatus.bot:
+        handoff = hand_to_person(session, conversation, decision, policy)
     session.commit()
-    return FeedbackPublic(message_id=message.id, rating=feedback.rating)
+    return FeedbackPublic(
+        message_id=message.id,
+        rating=feedback.rating,
+        escalated=handoff is not None,
+        escalation_reason=decision.reason if handoff else None,
+        status=conversation.status,
+    )

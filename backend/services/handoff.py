@@ -1,0 +1,135 @@
+"""Hand-off between the bot and human agents: escalate, reply, hand back, resolve.
+
+The conversation's status says who answers: `bot`; `waiting_for_agent` and `agent` (the bot
+stays silent); `resolved`. Every change is a database write, so any worker sees it.
+"""
+
+from datetime import datetime
+
+from prompts.escalation import Decision, EscalationPolicy
+from sqlmodel import Session
+
+from backend.models import Agent, Conversation, ConversationStatus, Message, Role, Ticket
+from backend.models.columns import utcnow
+from backend.services.conversations import conversation_messages
+from backend.services.tickets import SolvedTicket, store_tickets
+
+HANDED_OFF = (ConversationStatus.waiting_for_agent, ConversationStatus.agent)
+
+
+class HandoffError(ValueError):
+    """The conversation is not in a state that allows this step."""
+
+
+def hand_to_person(
+    session: Session,
+    conversation: Conversation,
+    decision: Decision,
+    policy: EscalationPolicy,
+    now: datetime | None = None,
+    **provenance: object,
+) -> Message:
+    """Queue the conversation for an agent and tell the customer (an escalated bot message).
+
+    `provenance` holds the fields of a reply that was generated but withheld (its `draft`,
+    model, latencies ...), so the agent sees what the bot would have said.
+    """
+    now = now or utcnow()
+    conversation.status = ConversationStatus.waiting_for_agent
+    conversation.escalation_reason = decision.reason
+    conversation.waiting_since = conversation.waiting_since or now
+    conversation.updated_at = now
+    message = Message(
+        conversation_id=conversation.id,
+        role=Role.bot,
+        text=policy.handoff_message(now),
+        escalated=True,
+        escalation_reason=decision.reason,
+        escalation_rule=decision.rule,
+        created_at=now,
+        **provenance,
+    )
+    session.add(conversation)
+    session.add(message)
+    return message
+
+
+def bot_replies_since_human(messages: list[Message]) -> int:
+    """Bot replies in a row at the end of the conversation, since an agent last wrote."""
+    count = 0
+    for message in reversed(messages):
+        if message.role == Role.agent:
+            break
+        if message.role == Role.bot and not message.escalated:
+            count += 1
+    return count
+
+
+def agent_reply(session: Session, conversation: Conversation, agent: Agent, text: str) -> Message:
+    """Store an agent's reply; the agent now handles the conversation."""
+    if conversation.status == ConversationStatus.resolved:
+        raise HandoffError("the conversation is resolved")
+    now = utcnow()
+    message = Message(
+        conversation_id=conversation.id,
+        role=Role.agent,
+        text=text,
+        agent_id=agent.id,
+        created_at=now,
+    )
+    conversation.status = ConversationStatus.agent
+    conversation.assigned_agent_id = agent.id
+    conversation.waiting_since = conversation.waiting_since or now
+    conversation.updated_at = now
+    session.add(message)
+    session.add(conversation)
+    session.commit()
+    session.refresh(message)
+    return message
+
+
+def hand_back(session: Session, conversation: Conversation) -> None:
+    """The bot answers the conversation again."""
+    if conversation.status not in HANDED_OFF:
+        raise HandoffError("only a conversation handled by a person can be handed back")
+    conversation.status = ConversationStatus.bot
+    conversation.escalation_reason = None
+    conversation.waiting_since = None
+    conversation.assigned_agent_id = None
+    conversation.updated_at = utcnow()
+    session.add(conversation)
+    session.commit()
+
+
+def resolve(session: Session, conversation: Conversation, approved_for_training: bool) -> Ticket:
+    """Close the conversation and keep it as a solved ticket (PII redacted).
+
+    The ticket is the customer's messages and the agents' replies (the bot's, when no agent
+    wrote); only a ticket an agent approved is used for training and as a retrieval example.
+    """
+    messages = conversation_messages(session, conversation.id)
+    customer_text = "\n".join(m.text for m in messages if m.role == Role.customer)
+    replies = [m.text for m in messages if m.role == Role.agent] or [
+        m.text for m in messages if m.role == Role.bot and not m.escalated
+    ]
+    if not customer_text or not replies:
+        raise HandoffError("a conversation needs a customer message and a reply to be resolved")
+    ticket = store_tickets(
+        session,
+        [
+            SolvedTicket(
+                customer_text=customer_text,
+                reply="\n".join(replies),
+                source="agent",
+                escalated=any(m.escalated for m in messages),
+                approved_for_training=approved_for_training,
+                conversation_id=conversation.id,
+            )
+        ],
+    )[0]
+    conversation.status = ConversationStatus.resolved
+    conversation.waiting_since = None
+    conversation.updated_at = utcnow()
+    session.add(conversation)
+    session.commit()
+    return ticket

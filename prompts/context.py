@@ -1,0 +1,177 @@
+"""The context of one reply, assembled by a langchain-core chain.
+
+For every customer message the chain runs, in parallel: the topic classifier, the help-article
+retriever and the solved-ticket retriever (one MiniLM embedding of the query, shared), next to
+the customer's facts and orders. A template names the blocks its model reads (`context_blocks`);
+the API returns everything that was found as `sources`, scores included.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+from langchain_core.documents import Document
+from langchain_core.retrievers import BaseRetriever
+from langchain_core.runnables import Runnable, RunnableLambda, RunnableParallel
+
+from prompts.topics import Topic, TopicClassifier, topic_context
+
+ContextBlock = Literal["customer", "articles", "tickets", "topic"]
+
+UNSURE_TOPIC = 0.5
+ARTICLE_CHARS = 700  # per article in the prompt: the start of the body says what it is about
+MAX_ORDERS_IN_PROMPT = 5
+
+
+@dataclass(frozen=True)
+class OrderFacts:
+    """One order of the customer as the bot and the agent see it."""
+
+    order_number: str
+    status: str
+    total: float
+    currency: str
+    placed_at: datetime
+    items: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class CustomerFacts:
+    """What is known about the customer: identity, extra facts and recent orders (newest first)."""
+
+    name: str | None
+    email: str | None
+    facts: dict[str, str] = field(default_factory=dict)
+    orders: tuple[OrderFacts, ...] = ()
+
+
+@dataclass(frozen=True)
+class ContextRequest:
+    """The input of the context chain."""
+
+    message: str
+    earlier_customer_messages: Sequence[str] = ()
+    customer: CustomerFacts | None = None
+
+
+@dataclass(frozen=True)
+class ReplyContext:
+    """Everything found for one reply."""
+
+    topic: Topic | None = None
+    articles: list[Document] = field(default_factory=list)
+    tickets: list[Document] = field(default_factory=list)
+    customer: CustomerFacts | None = None
+
+    def render(self, blocks: Sequence[ContextBlock]) -> str:
+        """The context text a template with these blocks puts into the prompt."""
+        renderers = {
+            "customer": self._customer_text,
+            "articles": self._articles_text,
+            "tickets": self._tickets_text,
+            "topic": self._topic_text,
+        }
+        return "\n\n".join(text for block in blocks if (text := renderers[block]()))
+
+    def sources(self) -> list[dict[str, Any]]:
+        """What the reply is grounded in, for the API: topic, orders, articles, tickets."""
+        found: list[dict[str, Any]] = []
+        if self.topic is not None:
+            found.append(
+                {"type": "topic", "label": self.topic.label, "score": round(self.topic.score, 4)}
+            )
+        if self.customer is not None:
+            found += [
+                {"type": "order", "order_number": o.order_number, "status": o.status}
+                for o in self.customer.orders[:MAX_ORDERS_IN_PROMPT]
+            ]
+        found += [{"type": "article", **d.metadata} for d in self.articles]
+        found += [{"type": "ticket", **d.metadata} for d in self.tickets]
+        return found
+
+    def _topic_text(self) -> str:
+        return topic_context(self.topic.label) if self.topic else ""
+
+    def _customer_text(self) -> str:
+        if self.customer is None:
+            return ""
+        customer = self.customer
+        lines = [f"Customer: {customer.name or 'unknown name'} ({customer.email or 'no email'})"]
+        lines += [f"- {key}: {value}" for key, value in customer.facts.items()]
+        if customer.orders:
+            lines.append("Recent orders:")
+            lines += [
+                f"- {o.order_number}, placed {o.placed_at:%Y-%m-%d}: {o.status}, "
+                f"{o.total:.2f} {o.currency}" + (f" ({', '.join(o.items)})" if o.items else "")
+                for o in customer.orders[:MAX_ORDERS_IN_PROMPT]
+            ]
+        return "\n".join(lines)
+
+    def _articles_text(self) -> str:
+        if not self.articles:
+            return ""
+        entries = [
+            f"### {d.metadata['title']}\n{d.page_content[:ARTICLE_CHARS].strip()}"
+            for d in self.articles
+        ]
+        return "Help-center articles:\n" + "\n\n".join(entries)
+
+    def _tickets_text(self) -> str:
+        if not self.tickets:
+            return ""
+        return "Similar solved tickets:\n" + "\n\n".join(d.page_content for d in self.tickets)
+
+
+def retrieval_query(request: ContextRequest, topic_classifier: TopicClassifier | None) -> str:
+    """The text to look things up with: the message, or with the previous one for a follow-up.
+
+    A short follow-up ("it's 48213") says little on its own; when the topic of the message alone
+    is unsure (or no classifier can tell), the customer's previous message is read with it.
+    """
+    earlier = request.earlier_customer_messages
+    if not earlier:
+        return request.message
+    if topic_classifier is not None:
+        if topic_classifier.predict([request.message])[0].score >= UNSURE_TOPIC:
+            return request.message
+    elif len(request.message.split()) > 4:
+        return request.message
+    return f"{earlier[-1]}\n{request.message}"
+
+
+class ContextAssembler:
+    """Builds the context chain from whatever the deployment has (each part is optional)."""
+
+    def __init__(
+        self,
+        topics: TopicClassifier | None = None,
+        articles: BaseRetriever | None = None,
+        tickets: BaseRetriever | None = None,
+    ) -> None:
+        self.topics = topics
+        self.chain: Runnable[ContextRequest, ReplyContext] = RunnableParallel(
+            topic=RunnableLambda(self._topic),
+            articles=self._retrieve_with(articles),
+            tickets=self._retrieve_with(tickets),
+            customer=RunnableLambda(lambda request: request.customer),
+        ) | RunnableLambda(lambda parts: ReplyContext(**parts))
+
+    def assemble(self, request: ContextRequest) -> ReplyContext:
+        """The context for replying to `request.message`."""
+        return self.chain.invoke(request)
+
+    def _topic(self, request: ContextRequest) -> Topic | None:
+        if self.topics is None:
+            return None
+        topic = self.topics.predict([request.message])[0]
+        if topic.score < UNSURE_TOPIC and request.earlier_customer_messages:
+            previous = request.earlier_customer_messages[-1]
+            with_previous = self.topics.predict([f"{previous}\n{request.message}"])[0]
+            topic = max(topic, with_previous, key=lambda t: t.score)
+        return topic
+
+    def _retrieve_with(self, retriever: BaseRetriever | None) -> Runnable:
+        if retriever is None:
+            return RunnableLambda(lambda _request: [])
+        return RunnableLambda(lambda request: retrieval_query(request, self.topics)) | retriever
