@@ -344,7 +344,8 @@
   function renderStoredMessage(message) {
     const messageEl = createMessageElement(message.role, message.text || "", message.id, message.author);
     if (messageEl.dataset.role === "bot" && message.id) {
-      addFeedbackButtons(messageEl, message.feedback);
+      // A hand-off notice is not an answer to rate.
+      if (!message.escalated) addFeedbackButtons(messageEl, message.feedback);
       decorateReply(messageEl, message);
     }
     return messageEl;
@@ -488,7 +489,7 @@
     const text = typeof done.reply === "string" ? done.reply : "";
     if (text) {
       const messageEl = reply.finish(text, done.message_id);
-      if (done.message_id) addFeedbackButtons(messageEl, null);
+      if (done.message_id && !done.escalated) addFeedbackButtons(messageEl, null);
       decorateReply(messageEl, done);
     } else {
       // A person handles the conversation: no bot reply, and message_id is the customer's message.

@@ -156,7 +156,14 @@ def test_a_thumbs_down_hands_the_conversation_to_a_person(client, agent_headers)
     )
     assert rated.status_code == 200
     assert rated.json()["escalated"] is True and rated.json()["status"] == "waiting_for_agent"
-    assert customer_view(client, conversation)["messages"][-1]["escalated"] is True
+    notice = customer_view(client, conversation)["messages"][-1]
+    assert notice["escalated"] is True
+    rate_notice = client.post(
+        f"/api/conversations/{conversation['id']}/feedback",
+        json={"message_id": notice["id"], "rating": "up"},
+        headers={"X-Conversation-Token": conversation["token"]},
+    )
+    assert rate_notice.status_code == 422 and "hand-off" in rate_notice.json()["detail"]
 
 
 def test_the_customer_page_stream_delivers_an_agents_reply_live(client, agent_headers):

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import yaml
 from pydantic import ValidationError
 from sqlmodel import Session, col, select
@@ -36,9 +37,16 @@ class UpsertResult:
     unchanged: int
 
 
-def article_text(article: HelpArticleBase) -> str:
-    """The text an article is embedded by."""
-    return f"{article.title}\n{article.body}"
+def article_vectors(articles: list[HelpArticleBase]) -> np.ndarray:
+    """How articles are indexed: the mean of their title's and their whole text's embeddings.
+
+    A long body dilutes what an article is about; on Bitext questions mapped to the demo help
+    center this finds the right article first for 80 % of questions, against 71 % for the whole
+    text alone (docs/context.md).
+    """
+    whole = embed([f"{a.title}\n{a.body}" for a in articles])
+    mean = embed([a.title for a in articles]) + whole
+    return mean / np.linalg.norm(mean, axis=1, keepdims=True)
 
 
 def upsert_articles(session: Session, articles: list[HelpArticleBase]) -> UpsertResult:
@@ -54,7 +62,7 @@ def upsert_articles(session: Session, articles: list[HelpArticleBase]) -> Upsert
         or (existing[a.slug].title, existing[a.slug].body, existing[a.slug].url)
         != (a.title, a.body, a.url)
     ]
-    vectors = embed([article_text(a) for a in changed]) if changed else []
+    vectors = article_vectors(changed) if changed else []
     for article, vector in zip(changed, vectors, strict=True):
         row = existing.get(article.slug) or HelpArticle(slug=article.slug, embedding=b"")
         row.title, row.body, row.url = article.title, article.body, article.url

@@ -96,9 +96,10 @@ def give_feedback(
     message = session.get(Message, body.message_id)
     if message is None or message.conversation_id != conversation.id:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail="message not found")
-    if message.role != Role.bot:
+    if message.role != Role.bot or message.escalated:
         raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT, detail="only bot replies can be rated"
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            detail="only bot replies can be rated (not agents' replies or hand-off notices)",
         )
     feedback = session.exec(select(Feedback).where(Feedback.message_id == message.id)).first()
     if feedback is None:
