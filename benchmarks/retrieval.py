@@ -46,7 +46,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 from threadpoolctl import threadpool_info, threadpool_limits
 
-from backend.core.db import create_db_engine, migrate
+from backend.core.db import create_db_engine, migrate, throwaway_postgres_database
 from backend.models import Ticket
 from backend.models.columns import utcnow
 from backend.services.retrieval import (
@@ -124,16 +124,8 @@ def database(server_url: str | None) -> Iterator[str]:
         with tempfile.TemporaryDirectory(prefix="supportbot-retrieval-") as directory:
             yield f"sqlite:///{Path(directory) / 'bench.db'}"
         return
-    admin = sa.create_engine(server_url, isolation_level="AUTOCOMMIT")
-    name = f"supportbot_bench_{uuid.uuid4().hex[:12]}"
-    with admin.connect() as connection:
-        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield admin.url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with throwaway_postgres_database(server_url, "supportbot_bench") as url:
+        yield url
 
 
 def synthetic_vectors(

@@ -14,7 +14,9 @@
 "use strict";
 
 (function () {
-  const { requestJson, setUpMarkdown, renderMarkdown, linkOrText } = window.SupportbotCommon;
+  const {
+    requestJson, setUpMarkdown, renderMarkdown, linkOrText, showBanner, hideBanner,
+  } = window.SupportbotCommon;
 
   // ---- Configuration ---------------------------------------------------------------
 
@@ -122,13 +124,11 @@
   }
 
   function showError(message) {
-    dom.errorText.textContent = message;
-    dom.error.hidden = false;
+    showBanner(dom.error, dom.errorText, message);
   }
 
   function clearError() {
-    dom.error.hidden = true;
-    dom.errorText.textContent = "";
+    hideBanner(dom.error, dom.errorText);
   }
 
   /** A 401 has already signed the agent out with its own message. */
@@ -137,13 +137,11 @@
   }
 
   function showNotice(message) {
-    dom.notice.textContent = message;
-    dom.notice.hidden = false;
+    showBanner(dom.notice, dom.notice, message);
   }
 
   function hideNotice() {
-    dom.notice.hidden = true;
-    dom.notice.textContent = "";
+    hideBanner(dom.notice, dom.notice);
   }
 
   function formatWaiting(seconds) {

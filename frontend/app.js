@@ -14,8 +14,8 @@
 
 (function () {
   const {
-    ApiError, formatDetail, errorFromResponse, networkError, requestJson,
-    setUpMarkdown, renderMarkdown, linkOrText,
+    ApiError, formatDetail, fetchChecked, networkError, requestJson,
+    setUpMarkdown, renderMarkdown, linkOrText, showBanner, hideBanner,
   } = window.SupportbotCommon;
 
   // ---- Configuration ---------------------------------------------------------------
@@ -147,13 +147,7 @@
   }
 
   async function fetchEventStream(url, options) {
-    let response;
-    try {
-      response = await fetch(url, options);
-    } catch (error) {
-      throw networkError(error);
-    }
-    if (!response.ok) throw await errorFromResponse(response);
+    const response = await fetchChecked(url, options);
     if (!response.body) throw new ApiError("The server sent an empty reply.", response.status);
     return response;
   }
@@ -379,13 +373,11 @@
   }
 
   function showError(message) {
-    dom.errorText.textContent = message;
-    dom.error.hidden = false;
+    showBanner(dom.error, dom.errorText, message);
   }
 
   function clearError() {
-    dom.error.hidden = true;
-    dom.errorText.textContent = "";
+    hideBanner(dom.error, dom.errorText);
   }
 
   function setBusy(busy) {

@@ -65,7 +65,8 @@ window.SupportbotCommon = (function () {
     return new ApiError("Could not reach the server. Check your connection and try again.", 0);
   }
 
-  async function requestJson(url, options) {
+  /** fetch(), with network failures and non-2xx answers turned into ApiError. */
+  async function fetchChecked(url, options) {
     let response;
     try {
       response = await fetch(url, options);
@@ -73,6 +74,11 @@ window.SupportbotCommon = (function () {
       throw networkError(error);
     }
     if (!response.ok) throw await errorFromResponse(response);
+    return response;
+  }
+
+  async function requestJson(url, options) {
+    const response = await fetchChecked(url, options);
     return response.json();
   }
 
@@ -124,11 +130,27 @@ window.SupportbotCommon = (function () {
     return element;
   }
 
+  // ---- Banners -------------------------------------------------------------------------
+
+  /** Show `message` in a banner (`box` holds it, `textEl` gets the text; both may be one node). */
+  function showBanner(box, textEl, message) {
+    textEl.textContent = message;
+    box.hidden = false;
+  }
+
+  function hideBanner(box, textEl) {
+    box.hidden = true;
+    textEl.textContent = "";
+  }
+
   return Object.freeze({
+    showBanner,
+    hideBanner,
     ApiError,
     formatDetail,
     errorFromResponse,
     networkError,
+    fetchChecked,
     requestJson,
     setUpMarkdown,
     renderMarkdown,

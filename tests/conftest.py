@@ -4,7 +4,6 @@ import os
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -15,7 +14,7 @@ from fastapi.testclient import TestClient
 
 from backend.api.main import create_app
 from backend.core.config import Settings
-from backend.core.db import migrate
+from backend.core.db import migrate, throwaway_postgres_database
 from prompts.escalation import DEFAULT_POLICY_FILE
 from tests.live_server import serve_in_thread
 from training.starter.architecture import StarterArchitecture
@@ -27,27 +26,18 @@ POSTGRES_ADMIN_URL = os.environ.get(
 REQUIRE_POSTGRES = os.environ.get("SUPPORTBOT_REQUIRE_POSTGRES") == "1"
 
 
-@contextmanager
-def throwaway_postgres_database() -> Iterator[str]:
-    """A new empty PostgreSQL database, dropped afterwards; skips (or fails in CI) without one."""
-    admin = sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+def require_postgres() -> None:
+    """Skip (or fail in CI) when the test PostgreSQL server does not answer."""
+    admin = sa.create_engine(POSTGRES_ADMIN_URL)
     try:
         with admin.connect() as connection:
             connection.execute(sa.text("SELECT 1"))
     except sa.exc.OperationalError as error:
-        admin.dispose()
         reason = f"PostgreSQL not reachable at {admin.url.render_as_string()}: {error.orig}"
         if REQUIRE_POSTGRES:
             pytest.fail(reason)
         pytest.skip(reason)
-    name = f"supportbot_test_{uuid.uuid4().hex[:12]}"
-    with admin.connect() as connection:
-        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield admin.url.set(database=name).render_as_string(hide_password=False)
     finally:
-        with admin.connect() as connection:
-            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
 
 
@@ -59,7 +49,8 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory) -> Iterator[s
         migrate(url)
         yield url
     else:
-        with throwaway_postgres_database() as url:
+        require_postgres()
+        with throwaway_postgres_database(POSTGRES_ADMIN_URL, "supportbot_test") as url:
             migrate(url)
             yield url
 

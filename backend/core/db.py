@@ -1,7 +1,11 @@
 """Database engine and schema migrations (Alembic), for SQLite and PostgreSQL alike."""
 
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, event
@@ -28,6 +32,24 @@ def migrate(database_url: str) -> None:
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
     command.upgrade(config, "head")
+
+
+@contextmanager
+def throwaway_postgres_database(server_url: str, prefix: str = "supportbot_tmp") -> Iterator[str]:
+    """A new empty PostgreSQL database on the server of `server_url`, dropped afterwards.
+
+    For tests and benchmarks that need a clean database next to the real ones.
+    """
+    admin = sa.create_engine(server_url, isolation_level="AUTOCOMMIT")
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    try:
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        yield admin.url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 def _ensure_sqlite_dir(database_url: str) -> None:

@@ -75,17 +75,7 @@ def _customer(session: Session, customer_id: uuid.UUID | None) -> CustomerPublic
         name=facts.name,
         email=facts.email,
         facts=facts.facts,
-        orders=[
-            OrderPublic(
-                order_number=o.order_number,
-                status=o.status,
-                total=o.total,
-                currency=o.currency,
-                placed_at=o.placed_at,
-                items=list(o.items),
-            )
-            for o in facts.orders
-        ],
+        orders=[OrderPublic.model_validate(o, from_attributes=True) for o in facts.orders],
     )
 
 

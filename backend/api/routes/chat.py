@@ -2,9 +2,10 @@
 
 import json
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, status
-from prompts.escalation import EscalationPolicy
+from fastapi import APIRouter, Depends, HTTPException, status
 from sqlalchemy import Engine
 from sse_starlette import EventSourceResponse, ServerSentEvent
 from starlette.concurrency import run_in_threadpool
@@ -16,6 +17,7 @@ from backend.runtime.holder import AssistantUnavailableError
 from backend.services.chat import ConversationNotFoundError, StartedTurn, start_turn
 from backend.services.customers import IdentityError
 from backend.services.replies import Delta, Failed, reply_events
+from prompts.escalation import EscalationPolicy
 
 router = APIRouter(prefix="/api", tags=["chat"])
 
@@ -27,14 +29,22 @@ _RESPONSES: dict[int | str, dict] = {
 }
 
 
-async def _start(
+@dataclass(frozen=True)
+class OpenTurn:
+    """A customer message stored: answered already, or to be answered by `assistant`."""
+
+    started: StartedTurn | ChatResponse
+    assistant: Assistant | None
+
+
+async def open_turn(
     request: ChatRequest,
     engine: EngineDep,
     holder: HolderDep,
     policy: PolicyDep,
     settings: SettingsDep,
     token: TokenDep,
-) -> tuple[StartedTurn | ChatResponse, Assistant | None]:
+) -> OpenTurn:
     """Start the turn with the assistant served now (a hot swap must not mix two models)."""
     assistant = holder.assistant
     secret = settings.identity_secret.get_secret_value() if settings.identity_secret else None
@@ -52,20 +62,16 @@ async def _start(
             detail=f"the model is not ready: {holder.error or error}",
             headers={"Retry-After": "5"},
         ) from error
-    return started, assistant
+    return OpenTurn(started, assistant)
+
+
+OpenTurnDep = Annotated[OpenTurn, Depends(open_turn)]
 
 
 @router.post("/chat", responses=_RESPONSES)
-async def chat(
-    request: ChatRequest,
-    engine: EngineDep,
-    holder: HolderDep,
-    policy: PolicyDep,
-    settings: SettingsDep,
-    token: TokenDep,
-) -> ChatResponse:
+async def chat(turn: OpenTurnDep, engine: EngineDep, policy: PolicyDep) -> ChatResponse:
     """Send a customer message and get the reply (empty while a person handles the chat)."""
-    started, assistant = await _start(request, engine, holder, policy, settings, token)
+    started, assistant = turn.started, turn.assistant
     if isinstance(started, ChatResponse) or assistant is None:
         return started
     async for event in reply_events(engine, started, assistant, policy, "chat"):
@@ -85,16 +91,10 @@ async def chat(
     },
 )
 async def chat_stream(
-    request: ChatRequest,
-    engine: EngineDep,
-    holder: HolderDep,
-    policy: PolicyDep,
-    settings: SettingsDep,
-    token: TokenDep,
+    turn: OpenTurnDep, engine: EngineDep, policy: PolicyDep
 ) -> EventSourceResponse:
     """Send a customer message and receive the reply as server-sent events."""
-    started, assistant = await _start(request, engine, holder, policy, settings, token)
-    return EventSourceResponse(_stream_events(started, engine, assistant, policy))
+    return EventSourceResponse(_stream_events(turn.started, engine, turn.assistant, policy))
 
 
 async def _stream_events(
