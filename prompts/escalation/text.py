@@ -4,6 +4,8 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 
+from rapidfuzz.distance import OSA
+
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u00b4": "'", "`": "'"})
 _TOKEN = re.compile(r"(?<![\w'])[a-z0-9']+(?![\w'])")
 _WORD = re.compile(r"[a-z']+")
@@ -47,25 +49,6 @@ FILLER_SWEARING = re.compile(
 )
 
 
-def damerau_distance(a: str, b: str, limit: int = 2) -> int:
-    """Edit distance with adjacent swaps (optimal string alignment), capped at `limit + 1`."""
-    if abs(len(a) - len(b)) > limit:
-        return limit + 1
-    previous2: list[int] = []
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        current = [i] + [0] * len(b)
-        for j, cb in enumerate(b, 1):
-            cost = 0 if ca == cb else 1
-            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
-            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
-                current[j] = min(current[j], previous2[j - 2] + 1)
-        if min(current) > limit:
-            return limit + 1
-        previous2, previous = previous, current
-    return min(previous[-1], limit + 1)
-
-
 @lru_cache(maxsize=4096)
 def _correct_word(word: str, vocabulary: tuple[str, ...], keep: frozenset[str]) -> str:
     """`word`, or the vocabulary word it is a one-slip misspelling of (two for long words)."""
@@ -76,7 +59,7 @@ def _correct_word(word: str, vocabulary: tuple[str, ...], keep: frozenset[str]) 
         allowed = 2 if len(target) >= 10 else 1
         if len(word) < 5 and len(target) > 5:
             continue
-        distance = damerau_distance(word, target, allowed)
+        distance = OSA.distance(word, target, score_cutoff=allowed)  # adjacent swaps count 1
         if distance <= allowed and distance < best_distance:
             best, best_distance = target, distance
     return best
