@@ -4,6 +4,7 @@ import asyncio
 import shutil
 import threading
 
+import huggingface_hub
 import pytest
 import torch
 from peft import LoraConfig, get_peft_model
@@ -95,7 +96,9 @@ def test_tokenizer_without_chat_template_gets_the_default(tiny_model_dir, tmp_pa
 def test_unreachable_hub_model_falls_back_to_the_built_starter(
     tiny_model_dir, tmp_path, monkeypatch
 ):
+    # The hub reads HF_HUB_OFFLINE when it is imported, which an earlier test may have done.
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", True)
     settings = Settings(data_dir=tmp_path, base_model="HuggingFaceTB/SmolLM2-135M-Instruct")
     shutil.copytree(tiny_model_dir, settings.starter_dir)
     assistant = load_configured_assistant(settings, load_company())
