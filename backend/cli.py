@@ -4,6 +4,7 @@ supportbot serve                 # migrate, build the starter if needed, serve o
 supportbot build-starter         # (re)build the offline starter model
 supportbot migrate               # bring the database schema up to date
 supportbot import-kb PATH        # add or update help articles (markdown files or JSON)
+supportbot import-tickets FILE   # solved tickets from a CSV/JSONL export (Bitext's format works)
 supportbot agents create NAME    # a human agent and their API key for /agent (--admin)
 supportbot customer-link ID      # a chat link signed for a known customer (demo and testing)
 """
@@ -93,6 +94,38 @@ def _import_kb(args: argparse.Namespace, settings: Settings) -> None:
     )
 
 
+def _import_tickets(args: argparse.Namespace, settings: Settings) -> None:
+    from backend.services.ticket_import import TicketFileError, import_tickets
+
+    migrate(settings.database_url)
+    column_map = dict(pair.split("=", 1) for pair in args.map)
+    try:
+        report = import_tickets(
+            create_db_engine(settings.database_url),
+            args.file,
+            source=args.source,
+            approved=not args.not_approved,
+            column_map=column_map,
+            progress=print,
+        )
+    except TicketFileError as error:
+        raise SystemExit(f"import-tickets: {error}") from error
+    for error in report.errors[: args.show_errors]:
+        print(f"line {error.line}: {error.message}")
+    if len(report.errors) > args.show_errors:
+        print(f"... and {len(report.errors) - args.show_errors} more bad rows")
+    print(
+        f"{report.valid_rows} valid rows: {report.created} new tickets, {report.updated} already "
+        f"stored; {report.duplicates_in_file} duplicates in the file; {len(report.errors)} bad rows"
+    )
+
+
+def _column_mapping(value: str) -> str:
+    if "=" not in value:
+        raise argparse.ArgumentTypeError("expected FIELD=COLUMN, e.g. customer_text=Body")
+    return value
+
+
 def _agents(args: argparse.Namespace, settings: Settings) -> None:
     from sqlmodel import Session, select
 
@@ -148,6 +181,26 @@ def build_parser() -> argparse.ArgumentParser:
     kb = commands.add_parser("import-kb", help="add or update help-center articles")
     kb.add_argument("path", type=Path, help="a .md file, a directory of them, or a .json file")
     kb.set_defaults(handler=_import_kb)
+
+    tickets = commands.add_parser(
+        "import-tickets", help="import solved tickets from a CSV or JSONL export (PII redacted)"
+    )
+    tickets.add_argument("file", type=Path, help="a .csv or .jsonl file (Bitext's format works)")
+    tickets.add_argument(
+        "--map",
+        action="append",
+        default=[],
+        type=_column_mapping,
+        metavar="FIELD=COLUMN",
+        help="name the column of a field: customer_text, reply, intent, category, escalated,"
+        " created_at (repeatable)",
+    )
+    tickets.add_argument("--source", help="recorded with each ticket; default: import:<file name>")
+    tickets.add_argument(
+        "--not-approved", action="store_true", help="store, but not for training or retrieval"
+    )
+    tickets.add_argument("--show-errors", type=int, default=20, help="bad rows to list")
+    tickets.set_defaults(handler=_import_tickets)
 
     agents = commands.add_parser("agents", help="manage human agents and their API keys")
     agent_actions = agents.add_subparsers(dest="action", required=True)

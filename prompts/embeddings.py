@@ -41,6 +41,12 @@ def _embed_one(text: str) -> np.ndarray:
 def _encode(texts: list[str], batch_size: int) -> np.ndarray:
     return (
         load_embedder()
-        .encode(texts, batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True)
+        .encode(
+            texts,
+            batch_size=batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
         .astype(np.float32, copy=False)
     )

@@ -87,4 +87,4 @@ def _seed_tickets(session: Session) -> int:
         )
         for t in demo_shop_tickets()
     ]
-    return len(store_tickets(session, tickets))
+    return store_tickets(session, tickets).created

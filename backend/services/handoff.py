@@ -6,13 +6,13 @@ stays silent); `resolved`. Every change is a database write, so any worker sees 
 
 from datetime import datetime
 
-from prompts.escalation import Decision, EscalationPolicy
 from sqlmodel import Session
 
 from backend.models import Agent, Conversation, ConversationStatus, Message, Role, Ticket
 from backend.models.columns import utcnow
 from backend.services.conversations import conversation_messages
 from backend.services.tickets import SolvedTicket, store_tickets
+from prompts.escalation import Decision, EscalationPolicy
 
 HANDED_OFF = (ConversationStatus.waiting_for_agent, ConversationStatus.agent)
 
@@ -126,7 +126,7 @@ def resolve(session: Session, conversation: Conversation, approved_for_training:
                 conversation_id=conversation.id,
             )
         ],
-    )[0]
+    ).tickets[0]
     conversation.status = ConversationStatus.resolved
     conversation.waiting_since = None
     conversation.updated_at = utcnow()

@@ -3,10 +3,12 @@
 import hashlib
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from backend.models import Ticket
+from backend.models.columns import utcnow
 from backend.services.retrieval import vector_to_bytes
 from prompts.embeddings import embed
 from prompts.redaction import redact_pii
@@ -24,6 +26,7 @@ class SolvedTicket:
     escalated: bool = False
     approved_for_training: bool = False
     conversation_id: uuid.UUID | None = None
+    created_at: datetime | None = None  # when the ticket was solved; default: now
 
 
 def content_hash(customer_text: str, reply: str) -> str:
@@ -31,31 +34,52 @@ def content_hash(customer_text: str, reply: str) -> str:
     return hashlib.sha256(f"{customer_text}\x00{reply}".encode()).hexdigest()
 
 
-def store_tickets(session: Session, tickets: list[SolvedTicket]) -> list[Ticket]:
+@dataclass(frozen=True)
+class StoredTickets:
+    """The stored rows, and how many of them are new (the others had the same text)."""
+
+    tickets: list[Ticket]
+    created: int
+
+
+def store_tickets(session: Session, tickets: list[SolvedTicket]) -> StoredTickets:
     """Redact, embed and add `tickets` to the session; one already stored is updated instead.
 
     The caller commits, so a ticket and the change that produced it land together.
     """
     redacted = [(redact_pii(t.customer_text), redact_pii(t.reply), t) for t in tickets]
+    digests = [content_hash(text, reply) for text, reply, _ in redacted]
+    existing = (
+        {
+            row.content_hash: row
+            for row in session.exec(select(Ticket).where(col(Ticket.content_hash).in_(digests)))
+        }
+        if digests
+        else {}
+    )
     vectors = embed([text for text, _, _ in redacted]) if redacted else []
-    stored = []
-    for (customer_text, reply, ticket), vector in zip(redacted, vectors, strict=True):
-        digest = content_hash(customer_text, reply)
-        row = session.exec(select(Ticket).where(Ticket.content_hash == digest)).first()
+    stored, created = [], 0
+    for (customer_text, reply, ticket), digest, vector in zip(
+        redacted, digests, vectors, strict=True
+    ):
+        row = existing.get(digest)
         if row is None:
-            row = Ticket(
+            created += 1
+            row = existing[digest] = Ticket(
                 customer_text=customer_text,
                 reply=reply,
                 source=ticket.source,
                 content_hash=digest,
                 embedding=b"",
+                created_at=ticket.created_at or utcnow(),
             )
         row.intent, row.category = ticket.intent or row.intent, ticket.category or row.category
         row.escalated = ticket.escalated
         row.approved_for_training = ticket.approved_for_training
         row.conversation_id = ticket.conversation_id or row.conversation_id
         row.embedding = vector_to_bytes(vector)
+        row.updated_at = utcnow()
         session.add(row)
         stored.append(row)
     session.flush()
-    return stored
+    return StoredTickets(stored, created)
