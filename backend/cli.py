@@ -5,6 +5,7 @@ supportbot build-starter         # (re)build the offline starter model
 supportbot migrate               # bring the database schema up to date
 supportbot import-kb PATH        # add or update help articles (markdown files or JSON)
 supportbot import-tickets FILE   # solved tickets from a CSV/JSONL export (Bitext's format works)
+supportbot train [--data FILE]   # a LoRA adapter on the approved tickets (flags or --config YAML)
 supportbot agents create NAME    # a human agent and their API key for /agent (--admin)
 supportbot customer-link ID      # a chat link signed for a known customer (demo and testing)
 """
@@ -120,6 +121,37 @@ def _import_tickets(args: argparse.Namespace, settings: Settings) -> None:
     )
 
 
+def _train(args: argparse.Namespace, settings: Settings) -> None:
+    from backend.runtime.factory import base_model_path, model_name, trained_prompt_version
+    from prompts import load_company
+    from prompts.topics import TopicClassifier
+    from training.lora import BaseModel, parse_train_args, train_adapter
+    from training.tickets import approved_tickets, file_tickets
+
+    train_args = parse_train_args(args.extra)
+    path = train_args.base_model or base_model_path(settings)
+    local = Path(path)
+    base = BaseModel(
+        path=str(path),
+        name=model_name(path),
+        prompt_version=train_args.prompt_version
+        or settings.prompt_version
+        or trained_prompt_version(local),
+        topics=TopicClassifier.load(local) if local.is_dir() else None,
+    )
+    if train_args.data is not None:
+        tickets = file_tickets(train_args.data)
+    else:
+        migrate(settings.database_url)
+        tickets = approved_tickets(create_db_engine(settings.database_url))
+    try:
+        train_adapter(
+            train_args, base, tickets, load_company(settings.company_file), settings.adapters_dir
+        )
+    except ValueError as error:
+        raise SystemExit(f"train: {error}") from error
+
+
 def _column_mapping(value: str) -> str:
     if "=" not in value:
         raise argparse.ArgumentTypeError("expected FIELD=COLUMN, e.g. customer_text=Body")
@@ -202,6 +234,13 @@ def build_parser() -> argparse.ArgumentParser:
     tickets.add_argument("--show-errors", type=int, default=20, help="bad rows to list")
     tickets.set_defaults(handler=_import_tickets)
 
+    train = commands.add_parser(
+        "train",
+        help="LoRA fine-tuning on solved tickets; `supportbot train -h` lists its arguments",
+        add_help=False,
+    )
+    train.set_defaults(handler=_train)  # its own arguments are parsed by training.lora
+
     agents = commands.add_parser("agents", help="manage human agents and their API keys")
     agent_actions = agents.add_subparsers(dest="action", required=True)
     create = agent_actions.add_parser("create", help="add an agent and print their API key")
@@ -218,7 +257,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the `supportbot` console script."""
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, args.extra = parser.parse_known_args(argv)
+    if args.extra and args.command != "train":
+        parser.error(f"unrecognized arguments: {' '.join(args.extra)}")
     settings = get_settings()
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"

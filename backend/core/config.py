@@ -73,6 +73,11 @@ class Settings(BaseSettings):
         return self
 
     @property
+    def adapters_dir(self) -> Path:
+        """Where `supportbot train` saves adapters, one directory per version."""
+        return self.data_dir / "adapters"
+
+    @property
     def starter_dir(self) -> Path:
         """Directory of the offline starter model built by `supportbot build-starter`."""
         return self.data_dir / "models" / STARTER_MODEL

@@ -13,6 +13,7 @@ from backend.runtime.local import LocalChatModel, generation_config_for
 from prompts import CompanyFacts, ContextAssembler, SupportPrompt
 from prompts.embeddings import load_embedder
 from prompts.topics import TopicClassifier
+from training.adapters import adapter_info
 from training.starter.artifact import build_info, is_built
 
 logger = logging.getLogger(__name__)
@@ -41,7 +42,7 @@ def load_configured_assistant(
     model brings its topic classifier, if it was built with one.
     """
     device = pick_device(settings.device)
-    model_id = _starter(settings) if settings.base_model == STARTER_MODEL else settings.base_model
+    model_id = base_model_path(settings)
     adapter = settings.adapter_path
     try:
         model, tokenizer = load_causal_lm(model_id, adapter, device)
@@ -51,30 +52,44 @@ def load_configured_assistant(
         logger.warning("cannot load %s (%s); serving the starter", settings.base_model, error)
         model_id, adapter = _starter(settings), None
         model, tokenizer = load_causal_lm(model_id, None, device)
-    info = ModelInfo(name=_model_name(model_id), adapter_version=adapter.name if adapter else None)
+    info = ModelInfo(name=model_name(model_id), adapter_version=_adapter_version(adapter))
     config = generation_config_for(
         model, tokenizer, settings.max_new_tokens, settings.temperature, settings.repetition_penalty
     )
     chat_model = LocalChatModel(model, tokenizer, info, config, settings.max_concurrent_generations)
-    model_dir = Path(model_id)
-    topics = TopicClassifier.load(model_dir) if model_dir.is_dir() else None
+    # An adapter trained on the company's intents brings its own topic classifier.
+    topic_dirs = [d for d in (adapter, Path(model_id)) if d is not None and d.is_dir()]
+    topics = next((t for d in topic_dirs if (t := TopicClassifier.load(d))), None)
     articles, tickets = retrievers or (None, None)
     load_embedder()  # load MiniLM now rather than on the first customer message
+    version = settings.prompt_version or trained_prompt_version(Path(model_id), adapter)
     return Assistant(
         chat_model,
-        _prompt_for(model_dir, settings, company),
+        SupportPrompt(version, company),
         ContextAssembler(topics, articles, tickets),
     )
 
 
-def _prompt_for(model_dir: Path, settings: Settings, company: CompanyFacts) -> SupportPrompt:
-    """The prompt the model was trained with, unless the settings name another."""
+def base_model_path(settings: Settings) -> str | Path:
+    """The configured base model: the starter's directory, a hub id or a local path."""
+    return _starter(settings) if settings.base_model == STARTER_MODEL else settings.base_model
+
+
+def trained_prompt_version(model_dir: Path, adapter_dir: Path | None = None) -> str:
+    """The prompt version the adapter (else the model) was trained with; v2 for hub models."""
+    if adapter_dir is not None and (version := adapter_info(adapter_dir).get("prompt_version")):
+        return version
     trained_with = build_info(model_dir).get("prompt_version") if is_built(model_dir) else None
-    version = settings.prompt_version or trained_with or DEFAULT_PROMPT_VERSION
-    return SupportPrompt(version, company)
+    return trained_with or DEFAULT_PROMPT_VERSION
 
 
-def _model_name(model_id: str | Path) -> str:
+def _adapter_version(adapter_dir: Path | None) -> str | None:
+    if adapter_dir is None:
+        return None
+    return adapter_info(adapter_dir).get("version", adapter_dir.name)
+
+
+def model_name(model_id: str | Path) -> str:
     """Starter builds are named by build id; other models by their hub id or path."""
     if is_built(Path(model_id)):
         return starter_model_name(Path(model_id))

@@ -31,7 +31,6 @@ from transformers import (
     PreTrainedTokenizerFast,
     PrinterCallback,
     Trainer,
-    TrainingArguments,
     set_seed,
 )
 
@@ -45,6 +44,7 @@ from training.sft import LabelScope, SupportExample, example_messages, tokenize_
 from training.starter.architecture import StarterArchitecture, new_starter_model
 from training.starter.artifact import BUILD_INFO_FILE
 from training.starter.tokenizer import train_tokenizer
+from training.trainer import sft_training_arguments
 
 
 @dataclass
@@ -153,7 +153,16 @@ def build_starter(args: StarterBuildArgs) -> dict:
     with tempfile.TemporaryDirectory(prefix="starter-trainer-") as scratch:
         trainer = Trainer(
             model=model,
-            args=_training_arguments(scratch, args, max_steps, use_bf16, device),
+            args=sft_training_arguments(
+                scratch,
+                max_steps,
+                args.batch_size,
+                args.learning_rate,
+                args.seed,
+                evaluate=bool(args.held_out_fraction),
+                use_bf16=use_bf16,
+                device=device,
+            ),
             train_dataset=train_rows,
             eval_dataset=held_out_rows or None,
             data_collator=collator,
@@ -201,33 +210,6 @@ def build_starter(args: StarterBuildArgs) -> dict:
 def _tokenizer_corpus(examples: list[SupportExample], prompt_version: str) -> list[str]:
     """Every text the model will read or write."""
     return [m["content"] for e in examples for m in example_messages(e, prompt_version)]
-
-
-def _training_arguments(
-    output_dir: str, args: StarterBuildArgs, max_steps: int, use_bf16: bool, device: torch.device
-) -> TrainingArguments:
-    return TrainingArguments(
-        output_dir=output_dir,
-        max_steps=max_steps,
-        per_device_train_batch_size=args.batch_size,
-        per_device_eval_batch_size=32,
-        learning_rate=args.learning_rate,
-        lr_scheduler_type="cosine",
-        warmup_steps=0.05,
-        weight_decay=0.01,
-        train_sampling_strategy="group_by_length",
-        logging_steps=max(1, max_steps // 40),
-        eval_strategy="steps" if args.held_out_fraction else "no",
-        eval_steps=max(1, max_steps // 5),
-        save_strategy="no",
-        report_to="none",
-        disable_tqdm=True,
-        include_num_input_tokens_seen="non_padding",
-        bf16=use_bf16,
-        use_cpu=device.type == "cpu",
-        seed=args.seed,
-        dataloader_num_workers=0,
-    )
 
 
 def _measure_step_seconds(

@@ -1,0 +1,258 @@
+"""LoRA fine-tuning of the support model on solved tickets (the TRL `sft.py` script shape).
+
+    supportbot train                                        # approved tickets from the database
+    supportbot train --data export.csv --num_train_epochs 2 --lora_r 8
+    supportbot train --config train.yaml --learning_rate 5e-4   # YAML, flags override it
+
+Examples are rendered by the serving prompt template and the tokenizer's chat template, and the
+loss covers the reply tokens only. LoRA goes on every linear layer of the base except the output
+head, with no `modules_to_save`, so the adapter also loads in vLLM. The adapter directory holds
+the peft weights, `adapter_info.json` (base model, prompt version, data hash, hyperparameters,
+losses), the loss curve, and a topic classifier fitted on the tickets' intents when they have any.
+"""
+
+import json
+import math
+import shutil
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import yaml
+from peft import LoraConfig, PeftModel, get_peft_model
+from transformers import (
+    DataCollatorForSeq2Seq,
+    HfArgumentParser,
+    PrinterCallback,
+    Trainer,
+    set_seed,
+)
+
+from backend.runtime.loading import load_causal_lm, pick_device
+from prompts import CompanyFacts, SupportPrompt
+from prompts.topics import TopicClassifier
+from training.adapters import ADAPTER_INFO_FILE
+from training.plots import plot_loss_curve
+from training.precision import bf16_is_fast
+from training.progress import ProgressPrinter, format_duration
+from training.sft import tokenize_examples
+from training.tickets import TicketExample, data_hash, split_tickets, ticket_example
+from training.trainer import sft_training_arguments
+
+
+@dataclass
+class LoraTrainArgs:
+    """Arguments of `supportbot train`, from flags or a YAML file (`--config`)."""
+
+    data: Path | None = field(
+        default=None, metadata={"help": "A CSV/JSONL ticket export; default: approved tickets."}
+    )
+    output_dir: Path | None = field(
+        default=None, metadata={"help": "Default: <data_dir>/adapters/<version>."}
+    )
+    base_model: str | None = field(
+        default=None, metadata={"help": "Hub id or directory; default: the served base model."}
+    )
+    prompt_version: str | None = field(
+        default=None, metadata={"help": "Default: the base model's own (v2 for hub models)."}
+    )
+    lora_r: int = field(default=16, metadata={"help": "LoRA rank."})
+    lora_alpha: int = field(default=32, metadata={"help": "LoRA scaling numerator."})
+    lora_dropout: float = 0.05
+    target_modules: list[str] | None = field(
+        default=None,
+        metadata={"help": "Module names to adapt; default: every linear layer but the head."},
+    )
+    learning_rate: float = 1e-3
+    num_train_epochs: float = 3.0
+    max_steps: int = field(default=-1, metadata={"help": "Overrides num_train_epochs when > 0."})
+    per_device_train_batch_size: int = 16
+    max_length: int = 256
+    train_minutes: float | None = field(
+        default=None, metadata={"help": "Stop training after this many minutes."}
+    )
+    seed: int = 0
+
+
+def parse_train_args(argv: list[str]) -> LoraTrainArgs:
+    """The arguments from `argv`; `--config FILE.yaml` supplies defaults that flags override."""
+    parser = HfArgumentParser(
+        LoraTrainArgs,
+        prog="supportbot train",
+        description="LoRA fine-tuning on solved tickets; --config FILE.yaml supplies defaults.",
+    )
+    if "--config" in argv:
+        index = argv.index("--config")
+        config = yaml.safe_load(Path(argv[index + 1]).read_text(encoding="utf-8")) or {}
+        unknown = set(config) - set(LoraTrainArgs.__dataclass_fields__)
+        if unknown:
+            raise SystemExit(f"unknown training arguments in the config: {sorted(unknown)}")
+        parser.set_defaults(**config)
+        argv = argv[:index] + argv[index + 2 :]
+    (args,) = parser.parse_args_into_dataclasses(args=argv)
+    return args
+
+
+@dataclass(frozen=True)
+class BaseModel:
+    """The model an adapter is trained on: where it is, its name, its prompt, its topics."""
+
+    path: str
+    name: str
+    prompt_version: str
+    topics: TopicClassifier | None
+
+
+def train_adapter(
+    args: LoraTrainArgs,
+    base: BaseModel,
+    tickets: list[TicketExample],
+    company: CompanyFacts,
+    adapters_dir: Path,
+) -> dict:
+    """Train a LoRA adapter on `tickets` and save it (default: under `adapters_dir`).
+
+    Returns its adapter_info, with `output_dir`.
+    """
+    started = time.perf_counter()
+    set_seed(args.seed)
+    train, held_out = split_tickets(tickets)
+    if not train:
+        raise ValueError("no tickets to train on")
+    print(f"[lora] {len(train)} training and {len(held_out)} held-out tickets", flush=True)
+    prompt = SupportPrompt(base.prompt_version, company)
+    topics = _topic_classifier(train, base.topics)
+    train_examples = [ticket_example(t, prompt, _topic(t, topics, gold=True)) for t in train]
+    held_out_examples = [ticket_example(t, prompt, _topic(t, topics)) for t in held_out]
+
+    device = pick_device("auto")
+    model, tokenizer = load_causal_lm(base.path, device=device)
+    rows = tokenize_examples(train_examples, tokenizer, prompt.version, args.max_length)
+    held_out_rows = tokenize_examples(held_out_examples, tokenizer, prompt.version, args.max_length)
+    model = get_peft_model(model, lora_config(args))
+    # Saved as layer names (q_proj, ...), not paths, so vLLM and other loaders match them.
+    config = model.peft_config["default"]
+    config.target_modules = {name.rsplit(".", 1)[-1] for name in config.target_modules}
+    model.train()
+    trainable, total = model.get_nb_trainable_parameters()
+    print(f"[lora] training {trainable:,} of {total:,} parameters ({trainable / total:.2%})")
+
+    steps_per_epoch = math.ceil(len(rows) / args.per_device_train_batch_size)
+    epoch_steps = math.ceil(args.num_train_epochs * steps_per_epoch)
+    max_steps = max(1, args.max_steps if args.max_steps > 0 else epoch_steps)
+    use_bf16 = bf16_is_fast(device)
+    budget = args.train_minutes * 60 if args.train_minutes else None
+    with tempfile.TemporaryDirectory(prefix="lora-trainer-") as scratch:
+        trainer = Trainer(
+            model=model,
+            args=sft_training_arguments(
+                scratch,
+                max_steps,
+                args.per_device_train_batch_size,
+                args.learning_rate,
+                args.seed,
+                evaluate=bool(held_out_rows),
+                use_bf16=use_bf16,
+                device=device,
+            ),
+            train_dataset=rows,
+            eval_dataset=held_out_rows or None,
+            data_collator=DataCollatorForSeq2Seq(tokenizer, padding=True, pad_to_multiple_of=8),
+            processing_class=tokenizer,
+            callbacks=[ProgressPrinter("lora", time_budget_s=budget)],
+        )
+        trainer.remove_callback(PrinterCallback)
+        trainer.train()
+        held_out_loss = trainer.evaluate()["eval_loss"] if held_out_rows else None
+        log_history = trainer.state.log_history
+
+    hash_ = data_hash(train)
+    created = datetime.now(UTC)
+    info = {
+        "version": f"{created:%Y%m%d-%H%M%S}-{hash_[:8]}",
+        "base_model": base.name,
+        "base_model_path": base.path,
+        "prompt_version": prompt.version,
+        "data_hash": hash_,
+        "train_tickets": len(train),
+        "held_out_tickets": len(held_out),
+        "hyperparameters": {
+            k: str(v) if isinstance(v, Path) else v for k, v in asdict(args).items()
+        },
+        "target_modules": sorted(model.peft_config["default"].target_modules),
+        "steps": trainer.state.global_step,
+        "epochs": round(trainer.state.global_step / steps_per_epoch, 2),
+        "final_train_loss": next((r["loss"] for r in reversed(log_history) if "loss" in r), None),
+        "held_out_reply_loss": held_out_loss,
+        "bf16": use_bf16,
+        "created_at": created.isoformat(),
+        "train_seconds": round(time.perf_counter() - started, 1),
+    }
+    output_dir = args.output_dir or adapters_dir / info["version"]
+    own_topics = topics if topics is not base.topics else None
+    _save_atomically(model, own_topics, info, log_history, output_dir)
+    print(
+        f"[lora] done in {format_duration(info['train_seconds'])}: held-out reply loss"
+        f" {held_out_loss} -> {output_dir}",
+        flush=True,
+    )
+    return {**info, "output_dir": str(output_dir)}
+
+
+def lora_config(args: LoraTrainArgs) -> LoraConfig:
+    """Plain LoRA on linear layers (all but the output head unless named), nothing else saved."""
+    return LoraConfig(
+        r=args.lora_r,
+        lora_alpha=args.lora_alpha,
+        lora_dropout=args.lora_dropout,
+        target_modules=args.target_modules or "all-linear",
+        task_type="CAUSAL_LM",
+    )
+
+
+def _topic_classifier(
+    train: list[TicketExample], base_topics: TopicClassifier | None
+) -> TopicClassifier | None:
+    """A classifier of the tickets' own intents when they have some, else the base model's."""
+    labelled = [t for t in train if t.intent]
+    if len({t.intent for t in labelled}) < 2:
+        return base_topics
+    print(f"[lora] fitting the topic classifier on {len(labelled)} labelled tickets", flush=True)
+    return TopicClassifier.fit([t.customer_text for t in labelled], [t.intent for t in labelled])
+
+
+def _topic(ticket: TicketExample, topics: TopicClassifier | None, gold: bool = False) -> str | None:
+    """The topic line of a training example: its intent (`gold`) or what serving would predict."""
+    if topics is None:
+        return None
+    if gold and ticket.intent in topics.labels:
+        return ticket.intent
+    return topics.predict([ticket.customer_text])[0].label
+
+
+def _save_atomically(
+    model: PeftModel,
+    topics: TopicClassifier | None,
+    info: dict,
+    log_history: list[dict],
+    output_dir: Path,
+) -> None:
+    output_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{output_dir.name}-", dir=output_dir.parent))
+    model.save_pretrained(staging)
+    if topics is not None:
+        topics.save(staging)
+    plot_loss_curve(
+        log_history,
+        staging / "loss_curve.png",
+        f"LoRA adapter {info['version']} on {info['base_model']}",
+        train_label="training loss (reply tokens)",
+        eval_label="held-out loss (reply tokens, predicted topic)",
+    )
+    (staging / "log_history.json").write_text(json.dumps(log_history, indent=1))
+    (staging / ADAPTER_INFO_FILE).write_text(json.dumps(info, indent=2))
+    if output_dir.exists():
+        shutil.rmtree(output_dir)
+    staging.rename(output_dir)

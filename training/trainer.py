@@ -1,0 +1,39 @@
+"""Trainer settings shared by the starter build and LoRA fine-tuning."""
+
+import torch
+from transformers import TrainingArguments
+
+
+def sft_training_arguments(
+    output_dir: str,
+    max_steps: int,
+    batch_size: int,
+    learning_rate: float,
+    seed: int,
+    evaluate: bool,
+    use_bf16: bool,
+    device: torch.device,
+) -> TrainingArguments:
+    """Cosine schedule, length-grouped batches, ~40 progress lines, 5 held-out evaluations."""
+    return TrainingArguments(
+        output_dir=output_dir,
+        max_steps=max_steps,
+        per_device_train_batch_size=batch_size,
+        per_device_eval_batch_size=32,
+        learning_rate=learning_rate,
+        lr_scheduler_type="cosine",
+        warmup_steps=0.05,
+        weight_decay=0.01,
+        train_sampling_strategy="group_by_length",
+        logging_steps=max(1, max_steps // 40),
+        eval_strategy="steps" if evaluate else "no",
+        eval_steps=max(1, max_steps // 5),
+        save_strategy="no",
+        report_to="none",
+        disable_tqdm=True,
+        include_num_input_tokens_seen="non_padding",
+        bf16=use_bf16,
+        use_cpu=device.type == "cpu",
+        seed=seed,
+        dataloader_num_workers=0,
+    )
