@@ -6,6 +6,8 @@ supportbot migrate               # bring the database schema up to date
 supportbot import-kb PATH        # add or update help articles (markdown files or JSON)
 supportbot import-tickets FILE   # solved tickets from a CSV/JSONL export (Bitext's format works)
 supportbot train [--data FILE]   # a LoRA adapter on the approved tickets (flags or --config YAML)
+supportbot eval --adapter DIR    # prompt vs fine-tune vs both vs retrieval on held-out tickets
+supportbot adapters list|promote VERSION|rollback   # which adapter serves; workers follow
 supportbot agents create NAME    # a human agent and their API key for /agent (--admin)
 supportbot customer-link ID      # a chat link signed for a known customer (demo and testing)
 """
@@ -14,6 +16,8 @@ import argparse
 import logging
 from collections.abc import Callable
 from pathlib import Path
+
+from sqlmodel import Session
 
 from backend.core.config import STARTER_MODEL, Settings, get_settings
 from backend.core.db import create_db_engine, migrate
@@ -78,7 +82,6 @@ def _seed_demo_shop(settings: Settings) -> None:
 
 
 def _import_kb(args: argparse.Namespace, settings: Settings) -> None:
-    from sqlmodel import Session
 
     from backend.services.knowledge import KnowledgeFileError, read_articles, upsert_articles
 
@@ -123,6 +126,7 @@ def _import_tickets(args: argparse.Namespace, settings: Settings) -> None:
 
 def _train(args: argparse.Namespace, settings: Settings) -> None:
     from backend.runtime.factory import base_model_path, model_name, trained_prompt_version
+    from backend.services.adapters import register_adapter
     from prompts import load_company
     from prompts.topics import TopicClassifier
     from training.lora import BaseModel, parse_train_args, train_adapter
@@ -139,17 +143,89 @@ def _train(args: argparse.Namespace, settings: Settings) -> None:
         or trained_prompt_version(local),
         topics=TopicClassifier.load(local) if local.is_dir() else None,
     )
+    migrate(settings.database_url)
+    engine = create_db_engine(settings.database_url)
     if train_args.data is not None:
         tickets = file_tickets(train_args.data)
     else:
-        migrate(settings.database_url)
-        tickets = approved_tickets(create_db_engine(settings.database_url))
+        tickets = approved_tickets(engine)
     try:
-        train_adapter(
+        info = train_adapter(
             train_args, base, tickets, load_company(settings.company_file), settings.adapters_dir
         )
     except ValueError as error:
         raise SystemExit(f"train: {error}") from error
+    with Session(engine) as session:
+        register_adapter(session, Path(info["output_dir"]))
+    print(
+        f"Registered adapter {info['version']}. Evaluate it with `supportbot eval --adapter "
+        f"{info['output_dir']}`, then `supportbot adapters promote {info['version']}`."
+    )
+
+
+def _eval(args: argparse.Namespace, settings: Settings) -> None:
+    from backend.runtime.factory import base_model_path
+    from backend.runtime.loading import pick_device
+    from backend.services import adapters as registry
+    from prompts import load_company
+    from prompts.escalation import load_policy
+    from training.evaluate import evaluate_adapter, load_eval_tickets, recorded_base_model
+
+    if not (args.adapter / "adapter_info.json").is_file():
+        raise SystemExit(f"eval: {args.adapter} is not a trained adapter (no adapter_info.json)")
+    migrate(settings.database_url)
+    engine = create_db_engine(settings.database_url)
+    tickets, escalated = load_eval_tickets(args.data, None if args.data else engine)
+    try:
+        metrics = evaluate_adapter(
+            args.adapter,
+            tickets,
+            load_company(settings.company_file),
+            escalated=escalated,
+            base_model=args.base_model
+            or recorded_base_model(args.adapter)
+            or str(base_model_path(settings)),
+            base_prompt_version=settings.prompt_version,
+            policy=load_policy(settings.escalation_file),
+            limit=args.limit,
+            max_new_tokens=args.max_new_tokens,
+            repetition_penalty=settings.repetition_penalty,
+            device=pick_device(settings.device),
+            merge_adapter=settings.merge_adapter,
+            output_dir=args.output_dir,
+            data_source=str(args.data) if args.data else None,
+        )
+    except ValueError as error:
+        raise SystemExit(f"eval: {error}") from error
+    with Session(engine) as session:  # the registry's promotion gate reads these metrics
+        registry.register_adapter(session, args.adapter)
+        compact = {key: value for key, value in metrics.items() if key != "samples"}
+        registry.record_metrics(session, metrics["adapter"], compact)
+
+
+def _adapters(args: argparse.Namespace, settings: Settings) -> None:
+    from backend.services import adapters as registry
+
+    migrate(settings.database_url)
+    with Session(create_db_engine(settings.database_url)) as session:
+        try:
+            if args.action == "promote":
+                registry.promote(session, args.version, force=args.force)
+            elif args.action == "rollback":
+                registry.rollback(session)
+        except registry.RegistryError as error:
+            raise SystemExit(f"adapters {args.action}: {error}") from error
+        serving = registry.serving_adapter(session)
+        print(f"serving: {serving.version if serving else 'the base model (no adapter)'}")
+        if args.action == "list":
+            for adapter in registry.list_adapters(session):
+                score = registry.gate_score(adapter)
+                print(
+                    f"{'*' if serving and adapter.id == serving.id else ' '} {adapter.version}  "
+                    f"base {adapter.base_model}  prompt {adapter.prompt_version}  "
+                    f"{adapter.train_tickets} tickets  on-intent "
+                    f"{'not evaluated' if score is None else f'{score:.1%}'}"
+                )
 
 
 def _column_mapping(value: str) -> str:
@@ -159,7 +235,7 @@ def _column_mapping(value: str) -> str:
 
 
 def _agents(args: argparse.Namespace, settings: Settings) -> None:
-    from sqlmodel import Session, select
+    from sqlmodel import select
 
     from backend.models import Agent
     from backend.services.agents import create_agent
@@ -240,6 +316,26 @@ def build_parser() -> argparse.ArgumentParser:
         add_help=False,
     )
     train.set_defaults(handler=_train)  # its own arguments are parsed by training.lora
+
+    evaluate = commands.add_parser(
+        "eval", help="prompt-only, fine-tune-only, both and retrieval on the held-out tickets"
+    )
+    evaluate.add_argument("--adapter", type=Path, required=True, help="a trained adapter directory")
+    evaluate.add_argument("--data", type=Path, help="a CSV/JSONL export; default: approved tickets")
+    evaluate.add_argument("--base-model", help="default: the adapter's base (else the served one)")
+    evaluate.add_argument("--limit", type=int, help="answer at most N held-out tickets (spread)")
+    evaluate.add_argument("--max-new-tokens", type=int, default=256, help="per reply; default 256")
+    evaluate.add_argument("--output-dir", type=Path, help="default: <adapter>/eval")
+    evaluate.set_defaults(handler=_eval)
+
+    adapters = commands.add_parser("adapters", help="the adapter registry: which adapter serves")
+    adapter_actions = adapters.add_subparsers(dest="action", required=True)
+    adapter_actions.add_parser("list", help="registered adapters and the serving one (*)")
+    promote = adapter_actions.add_parser("promote", help="serve an adapter (after its eval)")
+    promote.add_argument("version")
+    promote.add_argument("--force", action="store_true", help="skip the evaluation gate")
+    adapter_actions.add_parser("rollback", help="serve again what served before")
+    adapters.set_defaults(handler=_adapters)
 
     agents = commands.add_parser("agents", help="manage human agents and their API keys")
     agent_actions = agents.add_subparsers(dest="action", required=True)

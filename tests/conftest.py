@@ -15,10 +15,16 @@ from fastapi.testclient import TestClient
 from backend.api.main import create_app
 from backend.core.config import Settings
 from backend.core.db import migrate, throwaway_postgres_database
+from backend.runtime.factory import trained_prompt_version
+from prompts import load_company
 from prompts.escalation import DEFAULT_POLICY_FILE
+from prompts.topics import TopicClassifier
 from tests.live_server import serve_in_thread
+from training.demo_data import demo_shop_tickets
+from training.lora import BaseModel, LoraTrainArgs, train_adapter
 from training.starter.architecture import StarterArchitecture
 from training.starter.build import StarterBuildArgs, build_starter
+from training.tickets import TicketExample
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "SUPPORTBOT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -62,7 +68,9 @@ def tiny_model_dir(tmp_path_factory) -> Path:
     build_starter(
         StarterBuildArgs(
             output_dir=output_dir,
-            train_minutes=0.25,
+            # A fixed amount of training (not a time budget), so a busy machine builds the same.
+            train_minutes=3,
+            max_epochs=2.5,
             vocab_size=600,
             architecture=StarterArchitecture(
                 hidden_size=64,
@@ -89,21 +97,41 @@ def policy_file(directory: Path, **rules: dict) -> Path:
     return path
 
 
+@pytest.fixture(scope="session")
+def tiny_adapter_tickets() -> list[TicketExample]:
+    """160 of the demo shop's solved tickets."""
+    return [
+        TicketExample(t.customer_text, t.agent_reply, t.intent) for t in demo_shop_tickets()[:160]
+    ]
+
+
+@pytest.fixture(scope="session")
+def tiny_adapter(tiny_model_dir, tiny_adapter_tickets, tmp_path_factory) -> dict:
+    """The adapter_info (and `output_dir`) of a LoRA adapter briefly trained on the tiny starter."""
+    args = LoraTrainArgs(max_steps=40, learning_rate=5e-3, per_device_train_batch_size=8, lora_r=8)
+    base = BaseModel(
+        path=str(tiny_model_dir),
+        name="tiny",
+        prompt_version=trained_prompt_version(tiny_model_dir),
+        topics=TopicClassifier.load(tiny_model_dir),
+    )
+    adapters = tmp_path_factory.mktemp("adapters")
+    return train_adapter(args, base, tiny_adapter_tickets, load_company(), adapters)
+
+
 def tiny_settings(data_dir: Path, database_url: str, model_dir: Path, **overrides) -> Settings:
     """Settings that serve the tiny model from the given database.
 
     The tiny model is unsure of every reply, so the low-confidence rule is off unless a test
-    passes its own `escalation_file`.
+    passes its own `escalation_file`; apps do not follow adapter promotions unless asked.
     """
     overrides.setdefault(
         "escalation_file", policy_file(data_dir, low_confidence={"enabled": False})
     )
+    overrides.setdefault("adapter_poll_seconds", 0)
+    overrides.setdefault("max_new_tokens", 24)
     return Settings(
-        data_dir=data_dir,
-        database_url=database_url,
-        base_model=str(model_dir),
-        max_new_tokens=24,
-        **overrides,
+        data_dir=data_dir, database_url=database_url, base_model=str(model_dir), **overrides
     )
 
 

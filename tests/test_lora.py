@@ -14,58 +14,38 @@ from transformers import (
 )
 
 from backend.core.config import Settings
-from backend.runtime.factory import load_configured_assistant, trained_prompt_version
+from backend.runtime.factory import load_configured_assistant
 from backend.runtime.loading import load_causal_lm
 from prompts import load_company
 from prompts.topics import TopicClassifier
-from training.demo_data import demo_shop_tickets
-from training.lora import BaseModel, LoraTrainArgs, lora_config, parse_train_args, train_adapter
-from training.tickets import TicketExample, is_held_out, split_tickets
+from training.lora import LoraTrainArgs, lora_config, parse_train_args
+from training.tickets import is_held_out, split_tickets
 
 
-@pytest.fixture(scope="module")
-def tickets():
-    return [
-        TicketExample(t.customer_text, t.agent_reply, t.intent) for t in demo_shop_tickets()[:160]
-    ]
-
-
-@pytest.fixture(scope="module")
-def adapter(tiny_model_dir, tickets, tmp_path_factory):
-    """An adapter trained for a few dozen steps on the tiny starter."""
-    args = LoraTrainArgs(max_steps=40, learning_rate=5e-3, per_device_train_batch_size=8, lora_r=8)
-    base = BaseModel(
-        path=str(tiny_model_dir),
-        name="tiny",
-        prompt_version=trained_prompt_version(tiny_model_dir),
-        topics=TopicClassifier.load(tiny_model_dir),
-    )
-    adapters = tmp_path_factory.mktemp("adapters")
-    return train_adapter(args, base, tickets, load_company(), adapters)
-
-
-def test_a_tiny_model_trains_and_its_loss_falls(adapter):
-    history = json.loads((adapter_dir(adapter) / "log_history.json").read_text())
+def test_a_tiny_model_trains_and_its_loss_falls(tiny_adapter):
+    history = json.loads((adapter_dir(tiny_adapter) / "log_history.json").read_text())
     train_losses = [row["loss"] for row in history if "loss" in row]
     eval_losses = [row["eval_loss"] for row in history if "eval_loss" in row]
     assert train_losses[-1] < train_losses[0]
     assert eval_losses[-1] < eval_losses[0]
-    assert (adapter_dir(adapter) / "loss_curve.png").stat().st_size > 10_000
-    assert adapter["prompt_version"] == "compact-v1" and adapter["base_model"] == "tiny"
-    assert len(adapter["data_hash"]) == 64 and adapter["held_out_tickets"] > 0
+    assert (adapter_dir(tiny_adapter) / "loss_curve.png").stat().st_size > 10_000
+    assert tiny_adapter["prompt_version"] == "compact-v1" and tiny_adapter["base_model"] == "tiny"
+    assert len(tiny_adapter["data_hash"]) == 64 and tiny_adapter["held_out_tickets"] > 0
 
 
-def test_the_adapter_is_plain_lora_on_linear_layers(adapter):
-    config = json.loads((adapter_dir(adapter) / "adapter_config.json").read_text())
+def test_the_adapter_is_plain_lora_on_linear_layers(tiny_adapter):
+    config = json.loads((adapter_dir(tiny_adapter) / "adapter_config.json").read_text())
     assert config["peft_type"] == "LORA" and not config.get("modules_to_save")
     assert {"q_proj", "v_proj", "down_proj"} <= set(config["target_modules"])
     assert "lm_head" not in config["target_modules"]
 
 
-def test_the_adapter_round_trips_changes_the_output_and_merges_exactly(adapter, tiny_model_dir):
+def test_the_adapter_round_trips_changes_the_output_and_merges_exactly(
+    tiny_adapter, tiny_model_dir
+):
     base, tokenizer = load_causal_lm(tiny_model_dir)
-    tuned, _ = load_causal_lm(tiny_model_dir, adapter_dir(adapter))
-    merged, _ = load_causal_lm(tiny_model_dir, adapter_dir(adapter), merge_adapter=True)
+    tuned, _ = load_causal_lm(tiny_model_dir, adapter_dir(tiny_adapter))
+    merged, _ = load_causal_lm(tiny_model_dir, adapter_dir(tiny_adapter), merge_adapter=True)
     ids = tokenizer("Where is my order 48213?", return_tensors="pt")["input_ids"]
     with torch.no_grad():
         base_logits, tuned_logits = base(ids).logits, tuned(ids).logits
@@ -75,15 +55,15 @@ def test_the_adapter_round_trips_changes_the_output_and_merges_exactly(adapter, 
 
 
 def test_the_served_assistant_uses_the_adapters_version_prompt_and_topics(
-    adapter, tiny_model_dir, tmp_path
+    tiny_adapter, tiny_model_dir, tmp_path
 ):
     settings = Settings(
-        data_dir=tmp_path, base_model=str(tiny_model_dir), adapter_path=adapter_dir(adapter)
+        data_dir=tmp_path, base_model=str(tiny_model_dir), adapter_path=adapter_dir(tiny_adapter)
     )
     assistant = load_configured_assistant(settings, load_company())
-    assert assistant.model.info.adapter_version == adapter["version"]
+    assert assistant.model.info.adapter_version == tiny_adapter["version"]
     assert assistant.prompt.version == "compact-v1"
-    own_topics = TopicClassifier.load(adapter_dir(adapter))
+    own_topics = TopicClassifier.load(adapter_dir(tiny_adapter))
     assert assistant.context.topics.labels == own_topics.labels
 
 
@@ -121,11 +101,11 @@ def test_arguments_come_from_flags_and_a_yaml_file(tmp_path):
         parse_train_args(["--config", str(config)])
 
 
-def test_the_held_out_split_is_fixed_by_the_text(tickets):
-    train, held_out = split_tickets(tickets)
-    assert 0.03 < len(held_out) / len(tickets) < 0.2
+def test_the_held_out_split_is_fixed_by_the_text(tiny_adapter_tickets):
+    train, held_out = split_tickets(tiny_adapter_tickets)
+    assert 0.03 < len(held_out) / len(tiny_adapter_tickets) < 0.2
     assert all(is_held_out(t) for t in held_out) and not any(is_held_out(t) for t in train)
-    shuffled = list(reversed(tickets))
+    shuffled = list(reversed(tiny_adapter_tickets))
     assert split_tickets(shuffled)[1] == list(reversed(held_out))
 
 

@@ -1,8 +1,10 @@
 """The FastAPI application: chat, agents' inbox and admin APIs, health, metrics, web pages."""
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, JSONResponse
@@ -13,8 +15,9 @@ from backend.api.routes import admin, agent, chat, conversations, health
 from backend.core.config import Settings, get_settings
 from backend.core.db import create_db_engine
 from backend.runtime.assistant import Assistant
-from backend.runtime.factory import load_configured_assistant
+from backend.runtime.factory import load_assistant
 from backend.runtime.holder import AssistantHolder
+from backend.runtime.swap import AdapterFollower, promoted_adapter_dir
 from backend.services.retrieval import article_retriever, ticket_retriever
 from frontend import STATIC_DIR
 from prompts import load_company
@@ -39,21 +42,33 @@ def create_app(
         ticket_retriever(engine, settings.ticket_results, settings.min_retrieval_score),
     )
     policy = load_policy(settings.escalation_file)
-    build_assistant = assistant_loader or (
-        lambda: load_configured_assistant(settings, company, retrievers)
-    )
 
-    def load_assistant() -> Assistant:
+    def load_with(adapter: Path | None) -> Assistant:
+        return load_assistant(settings, company, adapter, retrievers)
+
+    def load_first() -> Assistant:
         # Off the request path: the model, the escalation classifier and the retrieval indexes.
         policy.warm_up()
         for retriever in retrievers:
             retriever.index.refresh(force=True)
-        return build_assistant()
+        if assistant_loader is not None:
+            return assistant_loader()
+        return load_with(settings.adapter_path or promoted_adapter_dir(engine))
+
+    # A pinned adapter (SUPPORTBOT_ADAPTER_PATH) serves until restart; otherwise follow promotions.
+    follows_registry = assistant_loader is None and settings.adapter_path is None
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.assistant_holder.start_loading(load_assistant)
+        holder = app.state.assistant_holder
+        holder.start_loading(load_first)
+        follower = None
+        if follows_registry and settings.adapter_poll_seconds > 0:
+            following = AdapterFollower(engine, holder, load_with)
+            follower = asyncio.create_task(following.run(settings.adapter_poll_seconds))
         yield
+        if follower is not None:
+            follower.cancel()
         app.state.engine.dispose()
 
     app = FastAPI(

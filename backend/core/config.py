@@ -51,7 +51,16 @@ class Settings(BaseSettings):
         STARTER_MODEL,
         description="Hub id or local directory of a causal LM; 'starter' builds the offline one.",
     )
-    adapter_path: Path | None = Field(None, description="A peft LoRA adapter directory to apply.")
+    adapter_path: Path | None = Field(
+        None,
+        description="Serve this peft LoRA adapter directory; unset: the registry's promoted one.",
+    )
+    merge_adapter: bool = Field(
+        True, description="Merge the adapter into the base weights (merge_and_unload) for speed."
+    )
+    adapter_poll_seconds: float = Field(
+        5.0, ge=0, description="How often workers check the registry for a promotion; 0: never."
+    )
     device: Literal["auto", "cpu", "cuda"] = "auto"
     max_new_tokens: int = Field(160, ge=1, le=2048)
     temperature: float = Field(0.0, ge=0.0, le=2.0, description="0 means greedy decoding.")

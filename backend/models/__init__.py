@@ -1,5 +1,6 @@
 """SQLModel tables and their public (API) shapes."""
 
+from backend.models.adapter import Adapter, AdapterPromotion
 from backend.models.agent import Agent
 from backend.models.article import HelpArticle, HelpArticleBase, HelpArticlePublic
 from backend.models.conversation import Conversation, ConversationStatus
@@ -10,6 +11,8 @@ from backend.models.order import Order
 from backend.models.ticket import Ticket
 
 __all__ = [
+    "Adapter",
+    "AdapterPromotion",
     "Agent",
     "Conversation",
     "ConversationStatus",

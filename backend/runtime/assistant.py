@@ -1,6 +1,7 @@
 """A model together with the prompt it was trained with; served and replaced as one."""
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from backend.runtime.base import ChatModel
 from prompts import ContextAssembler, SupportPrompt
@@ -16,3 +17,4 @@ class Assistant:
     model: ChatModel
     prompt: SupportPrompt
     context: ContextAssembler = field(default_factory=ContextAssembler)
+    adapter_dir: Path | None = None

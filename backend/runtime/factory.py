@@ -36,16 +36,27 @@ def starter_model_name(starter_dir: Path) -> str:
 def load_configured_assistant(
     settings: Settings, company: CompanyFacts, retrievers: Retrievers | None = None
 ) -> Assistant:
-    """The assistant the settings ask for, falling back to the starter if a hub model fails.
+    """The assistant the settings ask for (their base model and adapter)."""
+    return load_assistant(settings, company, settings.adapter_path, retrievers)
 
-    `retrievers` (help articles, solved tickets) belong to the deployment, not the model; the
-    model brings its topic classifier, if it was built with one.
+
+def load_assistant(
+    settings: Settings,
+    company: CompanyFacts,
+    adapter: Path | None,
+    retrievers: Retrievers | None = None,
+) -> Assistant:
+    """The base model of the settings with `adapter` (merged unless settings say otherwise).
+
+    Falls back to the starter if a hub model cannot be loaded. `retrievers` (help articles,
+    solved tickets) belong to the deployment, not the model; the model brings its topic
+    classifier, if it was built with one.
     """
     device = pick_device(settings.device)
     model_id = base_model_path(settings)
-    adapter = settings.adapter_path
+    adapter = adapter.resolve() if adapter else None
     try:
-        model, tokenizer = load_causal_lm(model_id, adapter, device)
+        model, tokenizer = load_causal_lm(model_id, adapter, device, settings.merge_adapter)
     except OSError as error:
         if settings.base_model == STARTER_MODEL or not is_built(settings.starter_dir):
             raise
@@ -67,6 +78,7 @@ def load_configured_assistant(
         chat_model,
         SupportPrompt(version, company),
         ContextAssembler(topics, articles, tickets),
+        adapter_dir=adapter,
     )
 
 

@@ -22,6 +22,7 @@ from prompts import ContextAssembler, ContextRequest, SupportPrompt
 from prompts.placeholders import fill_placeholders
 from prompts.topics import TopicClassifier
 from training.demo_data import Conversation, general_conversations
+from training.eval_metrics import fit_intent_judge, judged_intents, on_intent_rate
 from training.starter.artifact import build_info
 from training.starter.build import company_facts_of, split_by_phrasing
 
@@ -36,7 +37,7 @@ def evaluate_starter(model_dir: Path, limit: int | None = None) -> dict:
     train, held_out = split_by_phrasing(lexical, info["held_out_fraction"])
     held_out = held_out[:limit]
     # The judge: the same MiniLM classifier, fitted on reference replies instead of requests.
-    judge = TopicClassifier.fit([c.turns[-1].text for c in train], [c.intent for c in train])
+    judge = fit_intent_judge([c.turns[-1].text for c in train], [c.intent for c in train])
     topics = TopicClassifier.load(model_dir)
     if topics is None:
         raise FileNotFoundError(f"{model_dir} has no topic classifier")
@@ -63,7 +64,7 @@ def evaluate_starter(model_dir: Path, limit: int | None = None) -> dict:
 
     intents = [c.intent for c in held_out]
     pairs = list(zip(held_out, replies, strict=True))
-    judged = [j.label for j in judge.predict(replies)] if replies else []
+    judged = judged_intents(judge, replies)
     return {
         "model": str(model_dir),
         "held_out_conversations": len(held_out),
@@ -71,7 +72,7 @@ def evaluate_starter(model_dir: Path, limit: int | None = None) -> dict:
         / max(len(intents), 1),
         "on_intent": sum(j == i for j, i in zip(judged, intents, strict=True))
         / max(len(intents), 1),
-        "on_intent_of_references": _on_intent_rate(
+        "on_intent_of_references": on_intent_rate(
             judge, [c.turns[-1].text for c in held_out], intents
         ),
         "order_number_exact": _share([(n, r) for c, r in pairs for n in _order_numbers(c)]),
@@ -91,12 +92,6 @@ def evaluate_starter(model_dir: Path, limit: int | None = None) -> dict:
             for (c, r), j, lp in zip(pairs, judged, logprobs, strict=True)
         ],
     }
-
-
-def _on_intent_rate(judge: TopicClassifier, replies: list[str], intents: list[str]) -> float:
-    """Share of replies the judge assigns to the intent they were meant to answer."""
-    judged = judge.predict(replies)
-    return sum(j.label == i for j, i in zip(judged, intents, strict=True)) / max(len(intents), 1)
 
 
 def _share(expected_in_reply: list[tuple[str, str]]) -> float | None:

@@ -1,15 +1,17 @@
-"""Admin API: help-center articles (the retrieval index follows every change)."""
+"""Admin API: help-center articles (the retrieval index follows every change) and adapters."""
 
-from typing import Annotated
+from datetime import datetime
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Response, status
 from fastapi import Path as PathParam
 from pydantic import BaseModel, ConfigDict, Field
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from backend.api.deps import AdminDep, SessionDep
 from backend.models import HelpArticle, HelpArticleBase, HelpArticlePublic
 from backend.models.article import SLUG_PATTERN
+from backend.services import adapters
 from backend.services.knowledge import upsert_articles
 
 router = APIRouter(prefix="/api/admin", tags=["admin"])
@@ -69,3 +71,63 @@ def delete_article(admin: AdminDep, article: ArticleDep, session: SessionDep) ->
     session.delete(article)
     session.commit()
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+class AdapterPublic(BaseModel):
+    """A registered adapter."""
+
+    version: str
+    base_model: str
+    prompt_version: str
+    data_hash: str
+    train_tickets: int
+    hyperparameters: dict[str, Any]
+    metrics: dict[str, Any]
+    created_at: datetime
+    serving: bool
+
+
+class AdapterRegistry(BaseModel):
+    """Every registered adapter, newest first, and which one serves (None: the base model)."""
+
+    serving: str | None
+    adapters: list[AdapterPublic]
+
+
+def _registry(session: Session) -> AdapterRegistry:
+    serving = adapters.serving_adapter(session)
+    return AdapterRegistry(
+        serving=serving.version if serving else None,
+        adapters=[
+            AdapterPublic(**a.model_dump(), serving=serving is not None and a.id == serving.id)
+            for a in adapters.list_adapters(session)
+        ],
+    )
+
+
+@router.get("/adapters")
+def list_adapters(admin: AdminDep, session: SessionDep) -> AdapterRegistry:
+    """The adapter registry; every worker serves the promoted adapter within seconds."""
+    return _registry(session)
+
+
+@router.post("/adapters/{version}/promote", responses={409: {"description": "gate refused"}})
+def promote_adapter(
+    version: str, admin: AdminDep, session: SessionDep, force: bool = False
+) -> AdapterRegistry:
+    """Serve this adapter if its evaluation beats the serving one (`force` skips the gate)."""
+    try:
+        adapters.promote(session, version, force=force)
+    except adapters.RegistryError as error:
+        raise HTTPException(status.HTTP_409_CONFLICT, detail=str(error)) from error
+    return _registry(session)
+
+
+@router.post("/adapters/rollback", responses={409: {"description": "nothing to roll back"}})
+def rollback_adapter(admin: AdminDep, session: SessionDep) -> AdapterRegistry:
+    """Serve again what served before the last promotion."""
+    try:
+        adapters.rollback(session)
+    except adapters.RegistryError as error:
+        raise HTTPException(status.HTTP_409_CONFLICT, detail=str(error)) from error
+    return _registry(session)

@@ -1,0 +1,129 @@
+"""The adapter registry: register trained adapters, promote one (behind an eval gate), roll back.
+
+Which adapter serves is the newest promotion in the database, so every worker agrees and picks
+up a change by itself (see `backend.runtime.swap`).
+"""
+
+from pathlib import Path
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from backend.models import Adapter, AdapterPromotion
+from training.adapters import adapter_info
+
+GATE_METRIC = ("variants", "both", "on_intent")
+
+
+class RegistryError(ValueError):
+    """The registry cannot do what was asked (unknown version, gate refused, nothing to undo)."""
+
+
+def register_adapter(session: Session, adapter_dir: Path) -> Adapter:
+    """Record the adapter in `adapter_dir` (or refresh its record); returns the row."""
+    info = adapter_info(adapter_dir)
+    if not info.get("version"):
+        raise RegistryError(f"{adapter_dir} has no adapter_info.json with a version")
+    row = session.exec(select(Adapter).where(Adapter.version == info["version"])).first()
+    row = row or Adapter(version=info["version"], path="", base_model="", prompt_version="",
+                         data_hash="", train_tickets=0)  # fmt: skip
+    row.path = str(adapter_dir.resolve())
+    row.base_model, row.prompt_version = info["base_model"], info["prompt_version"]
+    row.data_hash, row.train_tickets = info["data_hash"], info["train_tickets"]
+    row.hyperparameters = info.get("hyperparameters", {})
+    session.add(row)
+    session.commit()
+    session.refresh(row)
+    return row
+
+
+def record_metrics(session: Session, version: str, metrics: dict[str, Any]) -> Adapter:
+    """Store an evaluation's metrics with the adapter."""
+    adapter = _find(session, version)
+    adapter.metrics = metrics
+    session.add(adapter)
+    session.commit()
+    return adapter
+
+
+def serving_adapter(session: Session) -> Adapter | None:
+    """The adapter the newest promotion names; None when the bare base model serves."""
+    promotion = _promotions(session, limit=1)
+    if not promotion or promotion[0].adapter_id is None:
+        return None
+    return session.get(Adapter, promotion[0].adapter_id)
+
+
+def list_adapters(session: Session) -> list[Adapter]:
+    """Every registered adapter, newest first."""
+    return list(session.exec(select(Adapter).order_by(col(Adapter.created_at).desc())))
+
+
+def promote(session: Session, version: str, force: bool = False) -> Adapter:
+    """Serve `version` from now on, if it beats what serves now on held-out tickets.
+
+    The gate compares the on-intent rate of "LoRA + prompt layer" from `supportbot eval`; an
+    adapter without evaluation, or one that does not beat the serving one, needs `force`.
+    """
+    candidate = _find(session, version)
+    current = serving_adapter(session)
+    if current is not None and current.id == candidate.id:
+        raise RegistryError(f"{version} is already serving")
+    if not force and (reason := gate_refusal(candidate, current)):
+        raise RegistryError(f"not promoted: {reason} (pass force to promote anyway)")
+    _record_promotion(session, candidate, f"promoted{' (forced)' if force else ''}")
+    return candidate
+
+
+def rollback(session: Session) -> Adapter | None:
+    """Serve again what served before the current promotion; returns it (None: the base)."""
+    promotions = _promotions(session)
+    if not promotions:
+        raise RegistryError("no adapter has been promoted; nothing to roll back")
+    current = promotions[0].adapter_id
+    previous = next((p for p in promotions[1:] if p.adapter_id != current), None)
+    target = session.get(Adapter, previous.adapter_id) if previous and previous.adapter_id else None
+    _record_promotion(session, target, "rollback")
+    return target
+
+
+def gate_refusal(candidate: Adapter, current: Adapter | None) -> str | None:
+    """Why `candidate` may not replace `current`; None when it may."""
+    score = gate_score(candidate)
+    if score is None:
+        return f"{candidate.version} has not been evaluated (supportbot eval)"
+    if current is not None:
+        serving = gate_score(current)
+        if serving is not None and score <= serving:
+            return (
+                f"on-intent rate {score:.1%} does not beat {serving:.1%} of the serving "
+                f"adapter {current.version}"
+            )
+    return None
+
+
+def gate_score(adapter: Adapter) -> float | None:
+    """The adapter's on-intent rate with the prompt layer, from its evaluation (None: none yet)."""
+    value: Any = adapter.metrics
+    for key in GATE_METRIC:
+        value = value.get(key) if isinstance(value, dict) else None
+    return float(value) if isinstance(value, int | float) else None
+
+
+def _find(session: Session, version: str) -> Adapter:
+    adapter = session.exec(select(Adapter).where(Adapter.version == version)).first()
+    if adapter is None:
+        raise RegistryError(f"no adapter {version!r} is registered")
+    return adapter
+
+
+def _promotions(session: Session, limit: int | None = None) -> list[AdapterPromotion]:
+    statement = select(AdapterPromotion).order_by(
+        col(AdapterPromotion.promoted_at).desc(), col(AdapterPromotion.id).desc()
+    )
+    return list(session.exec(statement.limit(limit) if limit else statement))
+
+
+def _record_promotion(session: Session, adapter: Adapter | None, note: str) -> None:
+    session.add(AdapterPromotion(adapter_id=adapter.id if adapter else None, note=note))
+    session.commit()
