@@ -24,6 +24,13 @@ def judged_intents(judge: TopicClassifier, replies: Sequence[str]) -> list[str]:
     return [topic.label for topic in judge.predict(list(replies))] if replies else []
 
 
+def judged_intents_of_vectors(judge: TopicClassifier, vectors: np.ndarray) -> list[str]:
+    """`judged_intents` for replies already embedded (rows of `embed`)."""
+    if not len(vectors):
+        return []
+    return [judge.labels[i] for i in (vectors @ judge.weights.T + judge.bias).argmax(axis=1)]
+
+
 def on_intent_rate(judge: TopicClassifier, replies: Sequence[str], intents: Sequence[str]) -> float:
     """Share of replies the judge assigns to the intent they were meant to answer."""
     judged = judged_intents(judge, replies)
@@ -35,8 +42,12 @@ def semantic_similarities(replies: Sequence[str], references: Sequence[str]) -> 
     if not replies:
         return []
     vectors = embed([*replies, *references])
-    mine, theirs = vectors[: len(replies)], vectors[len(replies) :]
-    return [float(x) for x in np.clip(np.sum(mine * theirs, axis=1), -1.0, 1.0)]
+    return similarities_of_vectors(vectors[: len(replies)], vectors[len(replies) :])
+
+
+def similarities_of_vectors(replies: np.ndarray, references: np.ndarray) -> list[float]:
+    """`semantic_similarities` for texts already embedded (unit rows, pairwise)."""
+    return [float(x) for x in np.clip(np.sum(replies * references, axis=1), -1.0, 1.0)]
 
 
 def rouge_l(replies: Sequence[str], references: Sequence[str]) -> list[float]:

@@ -50,7 +50,7 @@ from backend.runtime.loading import load_causal_lm
 from backend.runtime.local import LocalChatModel, generation_config_for
 from backend.services.ticket_import import read_ticket_file
 from prompts import CompanyFacts, ContextAssembler, SupportPrompt
-from prompts.embeddings import embed
+from prompts.embeddings import _embed_one, embed
 from prompts.escalation import EscalationPolicy, TurnFacts, load_policy
 from prompts.guardrails import looks_like_prompt_injection
 from prompts.placeholders import fill_placeholders
@@ -59,11 +59,10 @@ from training.adapters import adapter_info
 from training.eval_metrics import (
     escalation_scores,
     fit_intent_judge,
-    judged_intents,
+    judged_intents_of_vectors,
     latency_stats,
-    on_intent_rate,
     rouge_l,
-    semantic_similarities,
+    similarities_of_vectors,
     tokens_per_second,
 )
 from training.progress import format_duration
@@ -194,6 +193,7 @@ def evaluate_adapter(
 
     def run(name: str, answer: Callable[[str], Reply]) -> None:
         progress(f"[eval] variant {len(replies) + 1}/{len(VARIANTS)}: {VARIANTS[name]}")
+        _embed_one.cache_clear()  # every variant embeds each request afresh, as serving would
         clock = time.perf_counter()
         replies[name] = _answer_all(name, texts, answer, progress)
         seconds[name] = round(time.perf_counter() - clock, 1)
@@ -214,21 +214,45 @@ def evaluate_adapter(
     run("retrieval", _nearest_reply_finder(train))
 
     judge_tickets = [t for t in train if t.intent]
-    judge = (
-        fit_intent_judge([t.reply for t in judge_tickets], [t.intent for t in judge_tickets])
-        if len({t.intent for t in judge_tickets}) >= 2
-        else None
-    )
+    judge = None
+    if len({t.intent for t in judge_tickets}) >= 2:
+        progress(f"[eval] scoring: fitting the judge on {len(judge_tickets)} training replies")
+        judge = fit_intent_judge(
+            [t.reply for t in judge_tickets], [t.intent for t in judge_tickets]
+        )
     references = [t.reply for t in held_out]
     intents = [t.intent for t in held_out]
-    judged = {name: _judged(judge, [r.text for r in rs]) for name, rs in replies.items()}
+    texts_to_embed = sorted({*references, *(r.text for rs in replies.values() for r in rs)})
+    progress(f"[eval] scoring: embedding {len(texts_to_embed)} distinct replies and references")
+    vectors = dict(zip(texts_to_embed, embed(texts_to_embed), strict=True))
+
+    def vectors_of(texts: Sequence[str]) -> np.ndarray:
+        return np.stack([vectors[text] for text in texts])
+
     known = set(judge.labels) if judge else set()
+    reference_vectors = vectors_of(references)
+    judged = {
+        name: judged_intents_of_vectors(judge, vectors_of([r.text for r in rs]))
+        if judge
+        else [None] * len(rs)
+        for name, rs in replies.items()
+    }
     variants = {
         name: _variant_metrics(
-            rs, held_out, judged[name], known, should_escalate, policy, seconds[name]
+            rs,
+            held_out,
+            judged[name],
+            known,
+            similarities_of_vectors(vectors_of([r.text for r in rs]), reference_vectors),
+            should_escalate,
+            policy,
+            seconds[name],
         )
         for name, rs in replies.items()
     }
+    judged_references = (
+        judged_intents_of_vectors(judge, reference_vectors) if judge else [None] * len(references)
+    )
     same_data = data_hash(train) == info.get("data_hash")
     metrics = {
         "adapter": info.get("version", adapter_dir.name),
@@ -242,7 +266,7 @@ def evaluate_adapter(
         "held_out_tickets": len(held_out),
         "held_out_with_intent": sum(bool(i) for i in intents),
         "should_escalate": sum(should_escalate),
-        "judge_on_references": _on_intent(judge, references, intents),
+        "judge_on_references": _on_intent_share(judged_references, intents, known),
         "max_new_tokens": max_new_tokens,
         "decoding": f"greedy, repetition penalty {repetition_penalty}",
         "merged_adapter": merge_adapter,
@@ -251,7 +275,7 @@ def evaluate_adapter(
         "hardware": hardware(device),
         "seconds": {**seconds, "total": round(time.perf_counter() - started, 1)},
         "created_at": datetime.now(UTC).isoformat(),
-        "samples": _samples(held_out, replies, judged),
+        "samples": _samples(held_out, replies, judged, should_escalate),
     }
     output_dir = Path(output_dir or adapter_dir / "eval")
     write_outputs(metrics, replies, held_out, judged, output_dir)
@@ -347,20 +371,12 @@ def _ms_since(clock: float) -> float:
     return (time.perf_counter() - clock) * 1000
 
 
-def _judged(judge: TopicClassifier | None, texts: list[str]) -> list[str | None]:
-    return list(judged_intents(judge, texts)) if judge else [None] * len(texts)
-
-
-def _on_intent(
-    judge: TopicClassifier | None, replies: list[str], intents: list[str | None]
+def _on_intent_share(
+    judged: Sequence[str | None], intents: Sequence[str | None], known: Collection[str]
 ) -> float | None:
-    """The on-intent rate over the tickets with an intent the judge knows (None if none)."""
-    if judge is None:
-        return None
-    known = [(r, i) for r, i in zip(replies, intents, strict=True) if i in judge.labels]
-    if not known:
-        return None
-    return on_intent_rate(judge, [r for r, _ in known], [i for _, i in known])
+    """Share of replies judged to answer their ticket's intent, over intents the judge knows."""
+    scored = [(j, i) for j, i in zip(judged, intents, strict=True) if i in known]
+    return sum(j == i for j, i in scored) / len(scored) if scored else None
 
 
 def _variant_metrics(
@@ -368,24 +384,22 @@ def _variant_metrics(
     tickets: list[TicketExample],
     judged: list[str | None],
     known_intents: Collection[str],
+    similarities: list[float],
     should_escalate: list[bool],
     policy: EscalationPolicy,
     seconds: float,
 ) -> dict:
     texts = [r.text for r in replies]
     references = [t.reply for t in tickets]
-    # On-intent counts the tickets whose intent the judge knows (it was in the training split).
-    scored = [
-        (j, t.intent) for j, t in zip(judged, tickets, strict=True) if t.intent in known_intents
-    ]
     generated = [r for r in replies if r.generated]
     escalation = escalation_scores([r.escalated for r in replies], should_escalate)
     topics = [(r.topic, t.intent) for r, t in zip(replies, tickets, strict=True) if r.topic]
     timed = [r for r in replies if r.latency_ms is not None and (r.generated or not generated)]
     return {
         "replies": len(replies),
-        "on_intent": sum(j == i for j, i in scored) / len(scored) if scored else None,
-        "similarity": statistics.fmean(semantic_similarities(texts, references)),
+        # over the tickets whose intent the judge knows (it was in the training split)
+        "on_intent": _on_intent_share(judged, [t.intent for t in tickets], known_intents),
+        "similarity": statistics.fmean(similarities),
         "rouge_l": statistics.fmean(rouge_l(texts, references)),
         "escalation_precision": escalation.pop("precision"),
         "escalation_recall": escalation.pop("recall"),
@@ -448,20 +462,23 @@ def hardware(device: torch.device | None = None) -> dict:
 
 
 def _samples(
-    tickets: list[TicketExample], replies: dict[str, list[Reply]], judged: dict[str, list]
+    tickets: list[TicketExample],
+    replies: dict[str, list[Reply]],
+    judged: dict[str, list],
+    should_escalate: list[bool],
 ) -> list[dict]:
-    """A few tickets of different intents (one that should escalate among them, if any)."""
+    """A few tickets of different intents, one that should go to a person among them (if any)."""
+    person = next((i for i, should in enumerate(should_escalate) if should), None)
     chosen: list[int] = []
-    human = next((i for i, t in enumerate(tickets) if t.intent == HUMAN_INTENT), None)
     seen: set[str | None] = set()
     for index in spread(range(len(tickets)), SAMPLE_REPLIES * 3):
-        if len(chosen) >= SAMPLE_REPLIES - (human is not None):
+        if len(chosen) >= SAMPLE_REPLIES - (person is not None):
             break
-        if tickets[index].intent not in seen and index != human:
+        if tickets[index].intent not in seen and index != person:
             seen.add(tickets[index].intent)
             chosen.append(index)
-    if human is not None:
-        chosen.append(human)
+    if person is not None:
+        chosen.append(person)
     return [
         {
             "intent": tickets[i].intent,
@@ -520,10 +537,9 @@ def plot_comparison(metrics: dict, path: Path) -> Path:
         bars = axes.bar(xs, values, width, label=CHART_LABELS.get(name, name))
         axes.bar_label(bars, labels=[f"{v:.2f}" for v in values], fontsize=7, padding=2)
     if (ceiling := metrics.get("judge_on_references")) is not None:
-        axes.hlines(ceiling, -0.45, 0.45, colors="black", linestyles="dashed", linewidth=1)
-        axes.annotate(
-            f"judge on references {ceiling:.2f}", (0, ceiling), xytext=(0, 4),
-            textcoords="offset points", ha="center", fontsize=7,
+        axes.hlines(
+            ceiling, -0.45, 0.45, colors="black", linestyles="dashed", linewidth=1,
+            label=f"judge on the references ({ceiling:.2f})",
         )  # fmt: skip
     axes.set_xticks(range(len(groups)), [label for _, label in groups])
     axes.set_ylim(0, 1.12)
