@@ -69,7 +69,7 @@ def tiny_model_dir(tmp_path_factory) -> Path:
         StarterBuildArgs(
             output_dir=output_dir,
             # A fixed amount of training (not a time budget), so a busy machine builds the same.
-            train_minutes=3,
+            train_minutes=10,
             max_epochs=2.5,
             vocab_size=600,
             architecture=StarterArchitecture(

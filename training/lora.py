@@ -13,7 +13,6 @@ losses), the loss curve, and a topic classifier fitted on the tickets' intents w
 
 import json
 import math
-import shutil
 import tempfile
 import time
 from dataclasses import asdict, dataclass, field
@@ -39,7 +38,7 @@ from training.precision import bf16_is_fast
 from training.progress import ProgressPrinter, format_duration
 from training.sft import tokenize_examples
 from training.tickets import TicketExample, data_hash, split_tickets, ticket_example
-from training.trainer import sft_training_arguments
+from training.trainer import save_atomically, sft_training_arguments
 
 
 @dataclass
@@ -239,20 +238,18 @@ def _save_atomically(
     log_history: list[dict],
     output_dir: Path,
 ) -> None:
-    output_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{output_dir.name}-", dir=output_dir.parent))
-    model.save_pretrained(staging)
-    if topics is not None:
-        topics.save(staging)
-    plot_loss_curve(
-        log_history,
-        staging / "loss_curve.png",
-        f"LoRA adapter {info['version']} on {info['base_model']}",
-        train_label="training loss (reply tokens)",
-        eval_label="held-out loss (reply tokens, predicted topic)",
-    )
-    (staging / "log_history.json").write_text(json.dumps(log_history, indent=1))
-    (staging / ADAPTER_INFO_FILE).write_text(json.dumps(info, indent=2))
-    if output_dir.exists():
-        shutil.rmtree(output_dir)
-    staging.rename(output_dir)
+    def write(staging: Path) -> None:
+        model.save_pretrained(staging)
+        if topics is not None:
+            topics.save(staging)
+        plot_loss_curve(
+            log_history,
+            staging / "loss_curve.png",
+            f"LoRA adapter {info['version']} on {info['base_model']}",
+            train_label="training loss (reply tokens)",
+            eval_label="held-out loss (reply tokens, predicted topic)",
+        )
+        (staging / "log_history.json").write_text(json.dumps(log_history, indent=1))
+        (staging / ADAPTER_INFO_FILE).write_text(json.dumps(info, indent=2))
+
+    save_atomically(output_dir, write)

@@ -1,4 +1,9 @@
-"""Trainer settings shared by the starter build and LoRA fine-tuning."""
+"""Trainer settings and model saving shared by the starter build and LoRA fine-tuning."""
+
+import shutil
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
 
 import torch
 from transformers import TrainingArguments
@@ -37,3 +42,16 @@ def sft_training_arguments(
         seed=seed,
         dataloader_num_workers=0,
     )
+
+
+def save_atomically(output_dir: Path, write: Callable[[Path], None]) -> None:
+    """Let `write` fill a staging directory, then move it to `output_dir` in one rename.
+
+    A reader (a serving worker, the registry) never sees a half-written model.
+    """
+    output_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{output_dir.name}-", dir=output_dir.parent))
+    write(staging)
+    if output_dir.exists():
+        shutil.rmtree(output_dir)
+    staging.rename(output_dir)

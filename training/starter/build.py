@@ -15,7 +15,6 @@ Why this design: docs/starter.md.
 import json
 import math
 import random
-import shutil
 import statistics
 import tempfile
 import time
@@ -44,7 +43,7 @@ from training.sft import LabelScope, SupportExample, example_messages, tokenize_
 from training.starter.architecture import StarterArchitecture, new_starter_model
 from training.starter.artifact import BUILD_INFO_FILE
 from training.starter.tokenizer import train_tokenizer
-from training.trainer import sft_training_arguments
+from training.trainer import save_atomically, sft_training_arguments
 
 
 @dataclass
@@ -248,20 +247,18 @@ def _save_atomically(
     log_history: list[dict],
     output_dir: Path,
 ) -> None:
-    output_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{output_dir.name}-", dir=output_dir.parent))
-    model.save_pretrained(staging)
-    tokenizer.save_pretrained(staging)
-    topics.save(staging)
-    plot_loss_curve(
-        log_history,
-        staging / "loss_curve.png",
-        "supportbot starter, trained from scratch",
-        train_label="training loss (every token)",
-        eval_label="held-out loss (reply tokens, predicted topic)",
-    )
-    (staging / "log_history.json").write_text(json.dumps(log_history, indent=1))
-    (staging / BUILD_INFO_FILE).write_text(json.dumps(report, indent=2))
-    if output_dir.exists():
-        shutil.rmtree(output_dir)
-    staging.rename(output_dir)
+    def write(staging: Path) -> None:
+        model.save_pretrained(staging)
+        tokenizer.save_pretrained(staging)
+        topics.save(staging)
+        plot_loss_curve(
+            log_history,
+            staging / "loss_curve.png",
+            "supportbot starter, trained from scratch",
+            train_label="training loss (every token)",
+            eval_label="held-out loss (reply tokens, predicted topic)",
+        )
+        (staging / "log_history.json").write_text(json.dumps(log_history, indent=1))
+        (staging / BUILD_INFO_FILE).write_text(json.dumps(report, indent=2))
+
+    save_atomically(output_dir, write)
