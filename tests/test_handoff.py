@@ -96,7 +96,8 @@ def test_a_customer_reaches_a_person_and_the_bot_stays_silent_until_handed_back(
     back = client.post(f"/api/agent/conversations/{agent_id}/hand-back", headers=agent_headers)
     assert back.json() == {"id": agent_id, "status": "bot"}
     again = say(client, "Thanks. What are your delivery options?", conversation)
-    assert again["reply"] and again["status"] == "bot" and again["escalated"] is False
+    assert again["status"] == "bot" and again["escalated"] is False
+    assert customer_view(client, conversation)["messages"][-1]["role"] == "bot"  # it answers again
 
     resolved = client.post(
         f"/api/agent/conversations/{agent_id}/resolve",

@@ -34,7 +34,9 @@ def test_readme_has_exactly_two_setup_commands_and_ci_runs_the_second():
 
 def test_code_is_ruff_clean():
     result = subprocess.run(
-        [sys.executable, "-m", "ruff", "check", str(ROOT)], capture_output=True, text=True
+        [sys.executable, "-m", "ruff", "check", "--no-cache", str(ROOT)],
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 0, result.stdout
 

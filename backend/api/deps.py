@@ -6,7 +6,6 @@ from typing import Annotated
 
 from fastapi import Depends, Header, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from prompts.escalation import EscalationPolicy
 from sqlalchemy import Engine
 from sqlmodel import Session
 
@@ -16,6 +15,7 @@ from backend.runtime.assistant import Assistant
 from backend.runtime.holder import AssistantHolder, AssistantUnavailableError
 from backend.services.agents import authenticate
 from backend.services.conversations import find_conversation
+from prompts.escalation import EscalationPolicy
 
 
 def get_settings(request: Request) -> Settings:

@@ -12,7 +12,6 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import torch
-from prompts.guardrails import escape_special_tokens
 from transformers import (
     GenerationConfig,
     PreTrainedModel,
@@ -24,6 +23,7 @@ from transformers.tokenization_utils_base import PreTrainedTokenizerBase
 
 from backend.runtime.base import Generation, GenerationError, ModelInfo
 from prompts import ChatMessages
+from prompts.guardrails import escape_special_tokens
 
 
 class _CallbackStreamer(TextStreamer):
