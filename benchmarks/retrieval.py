@@ -349,7 +349,7 @@ def measure(args: argparse.Namespace, work: Workload) -> dict[str, Any]:
         top2 = [str(row_id) for row_id, _ in hits[:2]]
         # (c) the whole retriever: embed + search + 2 rows from the database (min_score -1:
         # always k rows), with the embedding cache emptied so the query is embedded again.
-        embeddings._embed_one.cache_clear()
+        embeddings.forget_cached_embeddings()
         index.refresh()
         ms, context = timed(lambda query=query: retriever.invoke(query))
         assert len(context) == 2

@@ -38,6 +38,11 @@ def _embed_one(text: str) -> np.ndarray:
     return vector
 
 
+def forget_cached_embeddings() -> None:
+    """Empty the single-text cache (for timing the embedding as a fresh request pays it)."""
+    _embed_one.cache_clear()
+
+
 def _encode(texts: list[str], batch_size: int) -> np.ndarray:
     return (
         load_embedder()

@@ -50,7 +50,7 @@ from backend.runtime.loading import load_causal_lm
 from backend.runtime.local import LocalChatModel, generation_config_for
 from backend.services.ticket_import import read_ticket_file
 from prompts import CompanyFacts, ContextAssembler, SupportPrompt
-from prompts.embeddings import _embed_one, embed
+from prompts.embeddings import embed, forget_cached_embeddings
 from prompts.escalation import EscalationPolicy, TurnFacts, load_policy
 from prompts.guardrails import looks_like_prompt_injection
 from prompts.placeholders import fill_placeholders
@@ -193,7 +193,7 @@ def evaluate_adapter(
 
     def run(name: str, answer: Callable[[str], Reply]) -> None:
         progress(f"[eval] variant {len(replies) + 1}/{len(VARIANTS)}: {VARIANTS[name]}")
-        _embed_one.cache_clear()  # every variant embeds each request afresh, as serving would
+        forget_cached_embeddings()  # every variant embeds each request afresh, as serving would
         clock = time.perf_counter()
         replies[name] = _answer_all(name, texts, answer, progress)
         seconds[name] = round(time.perf_counter() - clock, 1)
