@@ -189,6 +189,7 @@ def _eval(args: argparse.Namespace, settings: Settings) -> None:
             policy=load_policy(settings.escalation_file),
             limit=args.limit,
             max_new_tokens=args.max_new_tokens,
+            tickets_shown=settings.ticket_results,
             repetition_penalty=settings.repetition_penalty,
             device=pick_device(settings.device),
             merge_adapter=settings.merge_adapter,

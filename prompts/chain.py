@@ -5,15 +5,16 @@ format it was trained on.
 """
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal, Protocol
 
+from langchain_core.documents import Document
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 from langchain_core.prompts import ChatPromptTemplate, MessagesPlaceholder
 from langchain_core.runnables import Runnable, RunnableLambda
 
 from prompts.company import CompanyFacts, render_company_facts
-from prompts.context import CustomerFacts
+from prompts.context import CustomerFacts, ReplyContext
 from prompts.placeholders import delexicalize, reply_values
 from prompts.templates import load_template
 
@@ -96,6 +97,29 @@ class SupportPrompt:
         customer_texts = [t.text for t in history if t.role == "customer"] + [message]
         latest = customer.orders[0].order_number if customer and customer.orders else None
         return reply_values(self.company, customer_texts, latest)
+
+    def context_text(self, context: ReplyContext) -> str:
+        """The context blocks this template's model reads.
+
+        A model that writes placeholders reads a solved ticket's reply with that ticket's own
+        facts (its order number, the company's) as placeholders, as it is to write them.
+        """
+        if self.placeholders and "solved_reply" in self.context_blocks:
+            tickets = [
+                Document(
+                    page_content=doc.page_content,
+                    metadata={
+                        **doc.metadata,
+                        "reply": delexicalize(
+                            doc.metadata["reply"],
+                            reply_values(self.company, [doc.metadata["customer_text"]]),
+                        ),
+                    },
+                )
+                for doc in context.tickets
+            ]
+            context = replace(context, tickets=tickets)
+        return context.render(self.context_blocks)
 
     def render(
         self, history: Sequence[HistoryTurn], message: str, context: str = ""

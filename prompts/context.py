@@ -17,11 +17,15 @@ from langchain_core.runnables import Runnable, RunnableLambda, RunnableParallel
 
 from prompts.topics import Topic, TopicClassifier, topic_context
 
-ContextBlock = Literal["customer", "articles", "tickets", "topic"]
+ContextBlock = Literal["customer", "articles", "tickets", "topic", "solved_reply"]
 
 UNSURE_TOPIC = 0.5
 ARTICLE_CHARS = 700  # per article in the prompt: the start of the body says what it is about
 MAX_ORDERS_IN_PROMPT = 5
+# Solved tickets a retriever returns for one reply, before those of the message's topic come first.
+TICKET_CANDIDATES = 8
+# What of a retrieved ticket the sources show: never its text, which another customer wrote.
+TICKET_SOURCE_KEYS = ("id", "intent", "score")
 
 
 @dataclass(frozen=True)
@@ -71,6 +75,7 @@ class ReplyContext:
             "articles": self._articles_text,
             "tickets": self._tickets_text,
             "topic": self._topic_text,
+            "solved_reply": self._solved_reply_text,
         }
         return "\n\n".join(text for block in blocks if (text := renderers[block]()))
 
@@ -87,7 +92,10 @@ class ReplyContext:
                 for o in self.customer.orders[:MAX_ORDERS_IN_PROMPT]
             ]
         found += [{"type": "article", **d.metadata} for d in self.articles]
-        found += [{"type": "ticket", **d.metadata} for d in self.tickets]
+        found += [
+            {"type": "ticket", **{k: d.metadata[k] for k in TICKET_SOURCE_KEYS if k in d.metadata}}
+            for d in self.tickets
+        ]
         return found
 
     def _topic_text(self) -> str:
@@ -122,6 +130,31 @@ class ReplyContext:
             return ""
         return "Similar solved tickets:\n" + "\n\n".join(d.page_content for d in self.tickets)
 
+    def _solved_reply_text(self) -> str:
+        # The most similar solved ticket's reply alone: what a small model can copy from.
+        return f"Solved reply: {self.tickets[0].metadata['reply']}" if self.tickets else ""
+
+
+def solved_ticket_document(
+    customer_text: str, reply: str, intent: str | None, **metadata: Any
+) -> Document:
+    """A solved ticket as retrieved context (`metadata`: its id and score, when known)."""
+    return Document(
+        page_content=f"Customer: {customer_text}\nReply: {reply}",
+        metadata={**metadata, "intent": intent, "customer_text": customer_text, "reply": reply},
+    )
+
+
+def prefer_topic(tickets: Sequence[Document], topic: Topic | None) -> list[Document]:
+    """`tickets` (best first) with those of a confidently predicted topic moved to the front.
+
+    Near-duplicates of a request often belong to a neighbouring intent ("change" vs "cancel"
+    an order); the topic classifier, trained on every labelled ticket, tells them apart better.
+    """
+    if topic is None or topic.score < UNSURE_TOPIC:
+        return list(tickets)
+    return sorted(tickets, key=lambda doc: doc.metadata.get("intent") != topic.label)
+
 
 def retrieval_query(request: ContextRequest, topic_classifier: TopicClassifier | None) -> str:
     """The text to look things up with: the message, or with the previous one for a follow-up.
@@ -148,18 +181,25 @@ class ContextAssembler:
         topics: TopicClassifier | None = None,
         articles: BaseRetriever | None = None,
         tickets: BaseRetriever | None = None,
+        tickets_shown: int | None = None,
     ) -> None:
+        """`tickets` may return more candidates than `tickets_shown`; the topic's come first."""
         self.topics = topics
+        self.tickets_shown = tickets_shown
         self.chain: Runnable[ContextRequest, ReplyContext] = RunnableParallel(
             topic=RunnableLambda(self._topic),
             articles=self._retrieve_with(articles),
             tickets=self._retrieve_with(tickets),
             customer=RunnableLambda(lambda request: request.customer),
-        ) | RunnableLambda(lambda parts: ReplyContext(**parts))
+        ) | RunnableLambda(self._reply_context)
 
     def assemble(self, request: ContextRequest) -> ReplyContext:
         """The context for replying to `request.message`."""
         return self.chain.invoke(request)
+
+    def _reply_context(self, parts: dict[str, Any]) -> ReplyContext:
+        tickets = prefer_topic(parts.pop("tickets"), parts["topic"])[: self.tickets_shown]
+        return ReplyContext(tickets=tickets, **parts)
 
     def _topic(self, request: ContextRequest) -> Topic | None:
         if self.topics is None:

@@ -1,5 +1,6 @@
 """Context assembly: what each template's model reads, what the API shows, and the token budget."""
 
+import json
 from datetime import UTC, datetime
 
 from langchain_core.documents import Document
@@ -11,10 +12,13 @@ from prompts import (
     ContextRequest,
     CustomerFacts,
     OrderFacts,
+    ReplyContext,
     SupportPrompt,
     Turn,
     load_company,
 )
+from prompts.context import prefer_topic, solved_ticket_document
+from prompts.topics import Topic, TopicClassifier
 
 CUSTOMER = CustomerFacts(
     name="Dana Reyes",
@@ -116,3 +120,49 @@ def test_the_budget_cuts_old_history_but_never_the_context():
     assert [m["content"] for m in messages[1:]] == [
         "recent question", "recent answer", "Can I return my tent?",
     ]  # fmt: skip
+
+
+def solved(request, reply, intent, score):
+    return solved_ticket_document(request, reply, intent, id=f"t-{score}", score=score)
+
+
+def test_solved_tickets_of_the_messages_topic_come_first_and_only_as_many_as_shown():
+    topics = TopicClassifier.fit(
+        ["cancel my order", "I want to cancel the purchase", "change my order", "edit the order"],
+        ["cancel_order", "cancel_order", "change_order", "change_order"],
+    )
+    tickets = FixedRetriever(
+        documents=[
+            solved("change order 1", "Edit it in My Orders.", "change_order", 0.9),
+            solved("cancel order 2", "Cancelled.", "cancel_order", 0.8),
+            solved("cancel order 3", "It is cancelled.", "cancel_order", 0.7),
+        ]
+    )
+    context = ContextAssembler(topics, tickets=tickets, tickets_shown=2).assemble(
+        ContextRequest("please cancel my order")
+    )
+    assert context.topic.label == "cancel_order"
+    assert [d.metadata["reply"] for d in context.tickets] == ["Cancelled.", "It is cancelled."]
+    unsure = prefer_topic(tickets.documents, Topic("cancel_order", 0.3))
+    assert unsure[0].metadata["reply"] == "Edit it in My Orders."  # the most similar stays first
+
+
+def test_compact_v2_reads_the_solved_reply_with_its_facts_as_placeholders_never_its_request():
+    company = load_company()
+    prompt = SupportPrompt("compact-v2", company)
+    other_customer = solved(
+        "where is order 77123? mail me at ann@example.com",
+        f"Order 77123 is on its way; track it on {company.website}.",
+        "track_order",
+        0.83,
+    )
+    context = ReplyContext(topic=Topic("track_order", 0.97), tickets=[other_customer])
+    text = prompt.context_text(context)
+    assert text == "Solved reply: Order {order} is on its way; track it on {website}.\n\n" + (
+        "Topic: track_order"
+    )
+    shown = json.dumps(context.sources())
+    assert "77123" not in shown and "ann@example.com" not in shown and "on its way" not in shown
+    assert {"type": "ticket", "id": "t-0.83", "intent": "track_order", "score": 0.83} in (
+        context.sources()
+    )

@@ -16,10 +16,17 @@ from transformers import (
 from backend.core.config import Settings
 from backend.runtime.factory import load_configured_assistant
 from backend.runtime.loading import load_causal_lm
-from prompts import load_company
+from prompts import SupportPrompt, load_company
 from prompts.topics import TopicClassifier
 from training.lora import LoraTrainArgs, lora_config, parse_train_args
-from training.tickets import is_held_out, split_tickets
+from training.sft import example_messages
+from training.tickets import (
+    SolvedTicketIndex,
+    TicketExample,
+    is_held_out,
+    split_tickets,
+    ticket_example,
+)
 
 
 def test_a_tiny_model_trains_and_its_loss_falls(tiny_adapter):
@@ -111,3 +118,22 @@ def test_the_held_out_split_is_fixed_by_the_text(tiny_adapter_tickets):
 
 def adapter_dir(info):
     return Path(info["output_dir"])
+
+
+def test_a_training_example_shows_the_nearest_other_ticket_of_its_intent():
+    tickets = [
+        TicketExample("please cancel my order 51234", "Order 51234 is cancelled.", "cancel_order"),
+        TicketExample("please change my order 51234", "Edit it in My Orders.", "change_order"),
+        TicketExample("I need to cancel order 60001", "I cancelled 60001 for you.", "cancel_order"),
+    ]
+    index = SolvedTicketIndex.of(tickets)
+    first = tickets[0]
+    solved = index.nearest_solved(first.customer_text, index.vectors[0], "cancel_order")
+    assert solved.metadata["reply"] == "I cancelled 60001 for you."  # not itself, not "change"
+    example = ticket_example(
+        first, SupportPrompt("compact-v2", load_company()), "cancel_order", solved
+    )
+    assert example.reply == "Order {order} is cancelled."
+    assert example.context == "Solved reply: I cancelled {order} for you.\n\nTopic: cancel_order"
+    messages = example_messages(example, "compact-v2")
+    assert messages[-2]["content"].startswith("please cancel my order 51234\nSolved reply:")

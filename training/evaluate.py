@@ -66,7 +66,7 @@ from training.eval_metrics import (
     tokens_per_second,
 )
 from training.progress import format_duration
-from training.tickets import TicketExample, data_hash, split_tickets
+from training.tickets import SolvedTicketIndex, TicketExample, data_hash, split_tickets
 
 VARIANTS: dict[str, str] = {
     "prompt": "prompt only (base model + prompt layer)",
@@ -148,6 +148,7 @@ def evaluate_adapter(
     policy: EscalationPolicy | None = None,
     limit: int | None = None,
     max_new_tokens: int = DEFAULT_MAX_NEW_TOKENS,
+    tickets_shown: int = 2,
     repetition_penalty: float = 1.0,
     device: torch.device | None = None,
     merge_adapter: bool = True,
@@ -157,9 +158,11 @@ def evaluate_adapter(
 ) -> dict:
     """Answer the held-out tickets with the four variants, measure them, write the report.
 
-    `escalated` holds the requests of tickets that went to a person. `base_model` defaults to the
-    one the adapter records; `base_prompt_version` (for the prompt-only variant) to the one the
-    base was trained with. Returns the metrics as written to `metrics.json`.
+    `escalated` holds the requests of tickets that went to a person; the prompt layer retrieves
+    from the training tickets and shows `tickets_shown` of them where the template reads them.
+    `base_model` defaults to the one the adapter records; `base_prompt_version` (for the
+    prompt-only variant) to the one the base was trained with. Returns the metrics as written to
+    `metrics.json`.
     """
     started = time.perf_counter()
     adapter_dir = Path(adapter_dir)
@@ -203,15 +206,22 @@ def evaluate_adapter(
         config = generation_config_for(model, tokenizer, max_new_tokens, 0.0, repetition_penalty)
         return LocalChatModel(model, tokenizer, ModelInfo(base_path), config)
 
-    assistant = Assistant(chat_model(None), base_prompt, ContextAssembler(base_topics))
+    progress(f"[eval] indexing the {len(train)} training tickets for retrieval")
+    solved = SolvedTicketIndex.of(train)
+
+    def prompt_layer(topics: TopicClassifier | None) -> ContextAssembler:
+        # Retrieval as served: candidates from the training tickets, the topic's first.
+        return ContextAssembler(topics, tickets=solved, tickets_shown=tickets_shown)
+
+    assistant = Assistant(chat_model(None), base_prompt, prompt_layer(base_topics))
     run("prompt", partial(_with_prompt_layer, assistant, policy))
     assistant = None  # the base model can go before the adapted one is loaded
     tuned = chat_model(adapter_dir)
     run("finetune", partial(_bare, tuned, adapter_prompt))
-    assistant = Assistant(tuned, adapter_prompt, ContextAssembler(adapter_topics))
+    assistant = Assistant(tuned, adapter_prompt, prompt_layer(adapter_topics))
     run("both", partial(_with_prompt_layer, assistant, policy))
     assistant = tuned = None
-    run("retrieval", _nearest_reply_finder(train))
+    run("retrieval", partial(_nearest_reply, solved))
 
     judge_tickets = [t for t in train if t.intent]
     judge = None
@@ -355,16 +365,11 @@ def _bare(chat: LocalChatModel, prompt: SupportPrompt, message: str) -> Reply:
     )
 
 
-def _nearest_reply_finder(train: Sequence[TicketExample]) -> Callable[[str], Reply]:
-    """Answers with the reply of the training ticket whose request is the most similar."""
-    vectors = embed([t.customer_text for t in train])
-
-    def answer(message: str) -> Reply:
-        clock = time.perf_counter()
-        best = int(np.argmax(vectors @ embed([message])[0]))
-        return Reply(train[best].reply, latency_ms=_ms_since(clock))
-
-    return answer
+def _nearest_reply(solved: SolvedTicketIndex, message: str) -> Reply:
+    """The reply of the training ticket whose request is the most similar."""
+    clock = time.perf_counter()
+    (nearest,) = solved.nearest(embed([message])[0], 1)
+    return Reply(nearest.metadata["reply"], latency_ms=_ms_since(clock))
 
 
 def _ms_since(clock: float) -> float:

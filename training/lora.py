@@ -31,13 +31,20 @@ from transformers import (
 
 from backend.runtime.loading import load_causal_lm, pick_device
 from prompts import CompanyFacts, SupportPrompt
+from prompts.embeddings import embed
 from prompts.topics import TopicClassifier
 from training.adapters import ADAPTER_INFO_FILE
 from training.plots import plot_loss_curve
 from training.precision import bf16_is_fast
 from training.progress import ProgressPrinter, format_duration
-from training.sft import tokenize_examples
-from training.tickets import TicketExample, data_hash, split_tickets, ticket_example
+from training.sft import SupportExample, tokenize_examples
+from training.tickets import (
+    SolvedTicketIndex,
+    TicketExample,
+    data_hash,
+    split_tickets,
+    ticket_example,
+)
 from training.trainer import save_atomically, sft_training_arguments
 
 
@@ -123,8 +130,8 @@ def train_adapter(
     print(f"[lora] {len(train)} training and {len(held_out)} held-out tickets", flush=True)
     prompt = SupportPrompt(base.prompt_version, company)
     topics = _topic_classifier(train, base.topics)
-    train_examples = [ticket_example(t, prompt, _topic(t, topics, gold=True)) for t in train]
-    held_out_examples = [ticket_example(t, prompt, _topic(t, topics)) for t in held_out]
+    train_examples = _examples(train, prompt, topics, train, gold_topics=True)
+    held_out_examples = _examples(held_out, prompt, topics, train, gold_topics=False)
 
     device = pick_device("auto")
     model, tokenizer = load_causal_lm(base.path, device=device)
@@ -220,6 +227,26 @@ def _topic_classifier(
         return base_topics
     print(f"[lora] fitting the topic classifier on {len(labelled)} labelled tickets", flush=True)
     return TopicClassifier.fit([t.customer_text for t in labelled], [t.intent for t in labelled])
+
+
+def _examples(
+    tickets: list[TicketExample],
+    prompt: SupportPrompt,
+    topics: TopicClassifier | None,
+    solved: list[TicketExample],
+    gold_topics: bool,
+) -> list[SupportExample]:
+    """Training examples as serving renders them; solved tickets come from `solved` only."""
+    labels = [_topic(t, topics, gold=gold_topics) for t in tickets]
+    if not {"solved_reply", "tickets"} & set(prompt.context_blocks):
+        return [ticket_example(t, prompt, label) for t, label in zip(tickets, labels, strict=True)]
+    print(f"[lora] finding the nearest solved ticket of {len(tickets)} tickets", flush=True)
+    index = SolvedTicketIndex.of(solved)
+    vectors = index.vectors if tickets is solved else embed([t.customer_text for t in tickets])
+    return [
+        ticket_example(t, prompt, label, index.nearest_solved(t.customer_text, vector, label))
+        for t, label, vector in zip(tickets, labels, vectors, strict=True)
+    ]
 
 
 def _topic(ticket: TicketExample, topics: TopicClassifier | None, gold: bool = False) -> str | None:

@@ -9,14 +9,21 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+from langchain_core.callbacks import CallbackManagerForRetrieverRun
+from langchain_core.documents import Document
+from langchain_core.retrievers import BaseRetriever
+from pydantic import ConfigDict
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from backend.models import Ticket
 from backend.services.ticket_import import read_ticket_file
-from prompts import SupportPrompt
+from prompts import ReplyContext, SupportPrompt
+from prompts.context import TICKET_CANDIDATES, prefer_topic, solved_ticket_document
+from prompts.embeddings import embed
 from prompts.placeholders import delexicalize, reply_values
-from prompts.topics import topic_context
+from prompts.topics import Topic
 from training.sft import SupportExample
 
 HELD_OUT_PERCENT = 10
@@ -72,16 +79,80 @@ def data_hash(tickets: Sequence[TicketExample]) -> str:
     return digest.hexdigest()
 
 
+class SolvedTicketIndex(BaseRetriever):
+    """Tickets searchable by request (one MiniLM matrix); a langchain-core retriever over them.
+
+    Retrieves `k` candidates as serving's ticket retriever does; the context assembler then puts
+    those of the message's topic first.
+    """
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    documents: list[Document]
+    vectors: np.ndarray  # (tickets, dimension), unit rows
+    k: int = TICKET_CANDIDATES
+
+    @classmethod
+    def of(cls, tickets: Sequence[TicketExample]) -> "SolvedTicketIndex":
+        """The index of `tickets` (their requests embedded in one batch)."""
+        documents = [solved_ticket_document(t.customer_text, t.reply, t.intent) for t in tickets]
+        vectors = embed([t.customer_text for t in tickets]) if tickets else np.zeros((0, 1))
+        return cls(documents=documents, vectors=vectors)
+
+    def nearest(self, vector: np.ndarray, k: int, exclude: str | None = None) -> list[Document]:
+        """The `k` tickets whose requests are the most similar, without request `exclude`."""
+        scores = self.vectors @ vector
+        ranked = np.argsort(-scores, kind="stable")
+        found = []
+        for index in ranked:
+            document = self.documents[index]
+            if document.metadata["customer_text"] == exclude:
+                continue
+            found.append(
+                Document(
+                    document.page_content,
+                    metadata={**document.metadata, "score": float(scores[index])},
+                )
+            )
+            if len(found) == k:
+                break
+        return found
+
+    def nearest_solved(
+        self, request: str, vector: np.ndarray, topic: str | None
+    ) -> Document | None:
+        """The solved ticket serving would show next to `request` (whose embedding is `vector`).
+
+        A ticket with the same request is left out: it would be the answer itself.
+        """
+        candidates = self.nearest(vector, self.k, exclude=request)
+        ranked = prefer_topic(candidates, Topic(topic, 1.0) if topic else None)
+        return ranked[0] if ranked else None
+
+    def _get_relevant_documents(
+        self, query: str, *, run_manager: CallbackManagerForRetrieverRun
+    ) -> list[Document]:
+        return self.nearest(embed([query])[0], self.k)
+
+
 def ticket_example(
-    ticket: TicketExample, prompt: SupportPrompt, topic: str | None
+    ticket: TicketExample,
+    prompt: SupportPrompt,
+    topic: str | None,
+    solved: Document | None = None,
 ) -> SupportExample:
     """The ticket as the serving prompt renders it, with its reply as the target.
 
     A template whose model writes placeholders gets the reply with the company's facts turned
-    back into placeholders, as serving fills them in; the topic line uses `topic`.
+    back into placeholders, as serving fills them in; the context has the topic line (`topic`)
+    and the `solved` ticket's reply where the template reads them.
     """
     reply = ticket.reply
     if prompt.placeholders:
         reply = delexicalize(reply, reply_values(prompt.company, [ticket.customer_text]))
-    context = topic_context(topic) if topic and "topic" in prompt.context_blocks else ""
-    return SupportExample(prompt.company, [], ticket.customer_text, reply, context)
+    context = ReplyContext(
+        topic=Topic(topic, 1.0) if topic else None, tickets=[solved] if solved else []
+    )
+    return SupportExample(
+        prompt.company, [], ticket.customer_text, reply, prompt.context_text(context)
+    )

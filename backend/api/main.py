@@ -21,6 +21,7 @@ from backend.runtime.swap import AdapterFollower, promoted_adapter_dir
 from backend.services.retrieval import article_retriever, ticket_retriever
 from frontend import STATIC_DIR
 from prompts import load_company
+from prompts.context import TICKET_CANDIDATES
 from prompts.escalation import load_policy
 
 logger = logging.getLogger(__name__)
@@ -39,7 +40,8 @@ def create_app(
     engine = create_db_engine(settings.database_url)
     retrievers = (
         article_retriever(engine, settings.article_results, settings.min_retrieval_score),
-        ticket_retriever(engine, settings.ticket_results, settings.min_retrieval_score),
+        # More candidates than shown: the assembler puts those of the message's topic first.
+        ticket_retriever(engine, TICKET_CANDIDATES, settings.min_retrieval_score),
     )
     policy = load_policy(settings.escalation_file)
 

@@ -77,7 +77,7 @@ def load_assistant(
     return Assistant(
         chat_model,
         SupportPrompt(version, company),
-        ContextAssembler(topics, articles, tickets),
+        ContextAssembler(topics, articles, tickets, tickets_shown=settings.ticket_results),
         adapter_dir=adapter,
     )
 

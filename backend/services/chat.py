@@ -148,7 +148,7 @@ def prepare_reply(
         message,
         model.count_tokens,
         model.prompt_budget,
-        context.render(prompt.context_blocks),
+        prompt.context_text(context),
     )
     return PreparedReply(
         messages, context.sources(), prompt.placeholder_values(history, message, customer)

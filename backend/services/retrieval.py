@@ -24,6 +24,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from backend.models import HelpArticle, Ticket
+from prompts.context import solved_ticket_document
 from prompts.embeddings import embed
 
 EMBEDDING_DTYPE = np.float32
@@ -182,10 +183,9 @@ def article_document(article: HelpArticle, score: float) -> Document:
 
 
 def ticket_document(ticket: Ticket, score: float) -> Document:
-    """A solved ticket as retrieved context; its text stays out of the metadata (the sources)."""
-    return Document(
-        page_content=f"Customer: {ticket.customer_text}\nReply: {ticket.reply}",
-        metadata={"id": str(ticket.id), "intent": ticket.intent, "score": round(score, 4)},
+    """A solved ticket as retrieved context (its texts never reach the sources)."""
+    return solved_ticket_document(
+        ticket.customer_text, ticket.reply, ticket.intent, id=str(ticket.id), score=round(score, 4)
     )
 
 

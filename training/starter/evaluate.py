@@ -55,7 +55,7 @@ def evaluate_starter(model_dir: Path, limit: int | None = None) -> dict:
         earlier = [t.text for t in history if t.role == "customer"]
         context = assembler.assemble(ContextRequest(request.text, earlier))
         predicted.append(context.topic.label if context.topic else None)
-        context_text = context.render(prompt.context_blocks)
+        context_text = prompt.context_text(context)
         generation = chat.generate_blocking(prompt.render(history, request.text, context_text))
         values = prompt.placeholder_values(history, request.text)
         replies.append(fill_placeholders(generation.text, values))
