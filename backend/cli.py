@@ -1,6 +1,6 @@
 """The `supportbot` command.
 
-supportbot serve                 # migrate, build the starter if needed, serve on :8000
+supportbot serve                 # migrate; first start: starter, first adapter; serve on :8000
 supportbot build-starter         # (re)build the offline starter model
 supportbot migrate               # bring the database schema up to date
 supportbot import-kb PATH        # add or update help articles (markdown files or JSON)
@@ -39,6 +39,10 @@ def _serve(args: argparse.Namespace, settings: Settings) -> None:
                 output_dir=settings.starter_dir, train_minutes=settings.starter_train_minutes
             )
         )
+    if settings.first_adapter and settings.adapter_path is None:
+        from training.workflow import ensure_first_adapter
+
+        ensure_first_adapter(settings, create_db_engine(settings.database_url))
     uvicorn.run(
         "backend.api.main:create_app",
         factory=True,
@@ -125,38 +129,17 @@ def _import_tickets(args: argparse.Namespace, settings: Settings) -> None:
 
 
 def _train(args: argparse.Namespace, settings: Settings) -> None:
-    from backend.runtime.factory import base_model_path, model_name, trained_prompt_version
-    from backend.services.adapters import register_adapter
-    from prompts import load_company
-    from prompts.topics import TopicClassifier
-    from training.lora import BaseModel, parse_train_args, train_adapter
-    from training.tickets import approved_tickets, file_tickets
+    from training.lora import parse_train_args
+    from training.workflow import train_registered_adapter
 
     train_args = parse_train_args(args.extra)
-    path = train_args.base_model or base_model_path(settings)
-    local = Path(path)
-    base = BaseModel(
-        path=str(path),
-        name=model_name(path),
-        prompt_version=train_args.prompt_version
-        or settings.prompt_version
-        or trained_prompt_version(local),
-        topics=TopicClassifier.load(local) if local.is_dir() else None,
-    )
     migrate(settings.database_url)
-    engine = create_db_engine(settings.database_url)
-    if train_args.data is not None:
-        tickets = file_tickets(train_args.data)
-    else:
-        tickets = approved_tickets(engine)
     try:
-        info = train_adapter(
-            train_args, base, tickets, load_company(settings.company_file), settings.adapters_dir
+        info = train_registered_adapter(
+            settings, create_db_engine(settings.database_url), train_args
         )
     except ValueError as error:
         raise SystemExit(f"train: {error}") from error
-    with Session(engine) as session:
-        register_adapter(session, Path(info["output_dir"]))
     print(
         f"Registered adapter {info['version']}. Evaluate it with `supportbot eval --adapter "
         f"{info['output_dir']}`, then `supportbot adapters promote {info['version']}`."
@@ -164,44 +147,24 @@ def _train(args: argparse.Namespace, settings: Settings) -> None:
 
 
 def _eval(args: argparse.Namespace, settings: Settings) -> None:
-    from backend.runtime.factory import base_model_path
-    from backend.runtime.loading import pick_device
-    from backend.services import adapters as registry
-    from prompts import load_company
-    from prompts.escalation import load_policy
-    from training.evaluate import evaluate_adapter, load_eval_tickets, recorded_base_model
+    from training.workflow import evaluate_registered_adapter
 
     if not (args.adapter / "adapter_info.json").is_file():
         raise SystemExit(f"eval: {args.adapter} is not a trained adapter (no adapter_info.json)")
     migrate(settings.database_url)
-    engine = create_db_engine(settings.database_url)
-    tickets, escalated = load_eval_tickets(args.data, None if args.data else engine)
     try:
-        metrics = evaluate_adapter(
+        evaluate_registered_adapter(
+            settings,
+            create_db_engine(settings.database_url),
             args.adapter,
-            tickets,
-            load_company(settings.company_file),
-            escalated=escalated,
-            base_model=args.base_model
-            or recorded_base_model(args.adapter)
-            or str(base_model_path(settings)),
-            base_prompt_version=settings.prompt_version,
-            policy=load_policy(settings.escalation_file),
+            data=args.data,
+            base_model=args.base_model,
             limit=args.limit,
             max_new_tokens=args.max_new_tokens,
-            tickets_shown=settings.ticket_results,
-            repetition_penalty=settings.repetition_penalty,
-            device=pick_device(settings.device),
-            merge_adapter=settings.merge_adapter,
             output_dir=args.output_dir,
-            data_source=str(args.data) if args.data else None,
         )
     except ValueError as error:
         raise SystemExit(f"eval: {error}") from error
-    with Session(engine) as session:  # the registry's promotion gate reads these metrics
-        registry.register_adapter(session, args.adapter)
-        compact = {key: value for key, value in metrics.items() if key != "samples"}
-        registry.record_metrics(session, metrics["adapter"], compact)
 
 
 def _adapters(args: argparse.Namespace, settings: Settings) -> None:
@@ -325,7 +288,9 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--data", type=Path, help="a CSV/JSONL export; default: approved tickets")
     evaluate.add_argument("--base-model", help="default: the adapter's base (else the served one)")
     evaluate.add_argument("--limit", type=int, help="answer at most N held-out tickets (spread)")
-    evaluate.add_argument("--max-new-tokens", type=int, default=256, help="per reply; default 256")
+    evaluate.add_argument(
+        "--max-new-tokens", type=int, help="per reply; default: SUPPORTBOT_MAX_NEW_TOKENS"
+    )
     evaluate.add_argument("--output-dir", type=Path, help="default: <adapter>/eval")
     evaluate.set_defaults(handler=_eval)
 

@@ -74,6 +74,11 @@ class Settings(BaseSettings):
     starter_train_minutes: float = Field(
         7.0, gt=0, description="Training budget when building the starter model."
     )
+    first_adapter: bool = Field(
+        True,
+        description="On the first `serve` (no adapter registered yet): train, evaluate and"
+        " promote an adapter on the solved tickets.",
+    )
 
     @model_validator(mode="after")
     def _default_database_url(self) -> "Settings":

@@ -1,0 +1,100 @@
+"""Train, evaluate and promote adapters for a deployment: what `supportbot train`, `supportbot
+eval` and the first start of the demo shop do, with the deployment's settings and registry.
+"""
+
+from pathlib import Path
+
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from backend.core.config import Settings
+from backend.runtime.factory import base_model_path, model_name, trained_prompt_version
+from backend.runtime.loading import pick_device
+from backend.services import adapters as registry
+from prompts import load_company
+from prompts.escalation import load_policy
+from prompts.topics import TopicClassifier
+from training.evaluate import evaluate_adapter, load_eval_tickets, recorded_base_model
+from training.lora import BaseModel, LoraTrainArgs, train_adapter
+from training.tickets import approved_tickets, file_tickets
+
+# The demo shop's first adapter, trained on its 1,110 solved tickets at the first start: a few
+# minutes on 2 CPU cores, training and evaluation together.
+DEMO_ADAPTER_ARGS = LoraTrainArgs(num_train_epochs=3.0, learning_rate=2e-3)
+
+
+def train_registered_adapter(settings: Settings, engine: Engine, args: LoraTrainArgs) -> dict:
+    """Train an adapter on `args.data` (else the approved tickets) and register it."""
+    path = args.base_model or base_model_path(settings)
+    local = Path(path)
+    base = BaseModel(
+        path=str(path),
+        name=model_name(path),
+        prompt_version=args.prompt_version
+        or settings.prompt_version
+        or trained_prompt_version(local),
+        topics=TopicClassifier.load(local) if local.is_dir() else None,
+    )
+    tickets = file_tickets(args.data) if args.data is not None else approved_tickets(engine)
+    info = train_adapter(
+        args, base, tickets, load_company(settings.company_file), settings.adapters_dir
+    )
+    with Session(engine) as session:
+        registry.register_adapter(session, Path(info["output_dir"]))
+    return info
+
+
+def evaluate_registered_adapter(
+    settings: Settings,
+    engine: Engine,
+    adapter_dir: Path,
+    *,
+    data: Path | None = None,
+    base_model: str | None = None,
+    limit: int | None = None,
+    max_new_tokens: int | None = None,
+    output_dir: Path | None = None,
+) -> dict:
+    """Run `supportbot eval` on an adapter and store its metrics in the registry (for the gate)."""
+    tickets, escalated = load_eval_tickets(data, None if data else engine)
+    metrics = evaluate_adapter(
+        adapter_dir,
+        tickets,
+        load_company(settings.company_file),
+        escalated=escalated,
+        base_model=base_model or recorded_base_model(adapter_dir) or str(base_model_path(settings)),
+        base_prompt_version=settings.prompt_version,
+        policy=load_policy(settings.escalation_file),
+        limit=limit,
+        max_new_tokens=max_new_tokens or settings.max_new_tokens,
+        tickets_shown=settings.ticket_results,
+        repetition_penalty=settings.repetition_penalty,
+        device=pick_device(settings.device),
+        merge_adapter=settings.merge_adapter,
+        output_dir=output_dir,
+        data_source=str(data) if data else None,
+    )
+    with Session(engine) as session:
+        registry.register_adapter(session, adapter_dir)
+        compact = {key: value for key, value in metrics.items() if key != "samples"}
+        registry.record_metrics(session, metrics["adapter"], compact)
+    return metrics
+
+
+def ensure_first_adapter(settings: Settings, engine: Engine) -> str | None:
+    """Train, evaluate and promote a first adapter when none is registered yet.
+
+    Returns the promoted version, or None when the registry already had adapters (later starts
+    keep what they have, promoted or not).
+    """
+    with Session(engine) as session:
+        if registry.list_adapters(session):
+            return None
+    print("Training the first LoRA adapter on the solved tickets (first start only) ...")
+    info = train_registered_adapter(settings, engine, DEMO_ADAPTER_ARGS)
+    print("Evaluating it on the held-out tickets ...")
+    evaluate_registered_adapter(settings, engine, Path(info["output_dir"]))
+    with Session(engine) as session:
+        registry.promote(session, info["version"])
+    print(f"Promoted adapter {info['version']}: the chat serves it.")
+    return info["version"]
