@@ -39,7 +39,11 @@ def _serve(args: argparse.Namespace, settings: Settings) -> None:
                 output_dir=settings.starter_dir, train_minutes=settings.starter_train_minutes
             )
         )
-    if settings.first_adapter and settings.adapter_path is None:
+    if (
+        settings.first_adapter
+        and settings.base_model == STARTER_MODEL
+        and not settings.adapter_path
+    ):
         from training.workflow import ensure_first_adapter
 
         ensure_first_adapter(settings, create_db_engine(settings.database_url))

@@ -20,8 +20,8 @@ from backend.services.agents import create_agent
 from tests.conftest import tiny_settings, wait_until_ready
 
 
-def on_intent(rate):
-    return {"variants": {"both": {"on_intent": rate}}}
+def on_intent(rate, prompt_only=0.5):
+    return {"variants": {"both": {"on_intent": rate}, "prompt": {"on_intent": prompt_only}}}
 
 
 @pytest.fixture
@@ -55,10 +55,12 @@ def test_promotion_needs_a_better_evaluation_and_rollback_restores_the_previous(
     with Session(engine) as session:
         with pytest.raises(registry.RegistryError, match="not been evaluated"):
             registry.promote(session, "a")
+        registry.record_metrics(session, "a", on_intent(0.7, prompt_only=0.75))
+        with pytest.raises(registry.RegistryError, match=r"beat 75\.0% of the base model"):
+            registry.promote(session, "a")  # nothing serves: the base is the bar
         registry.promote(session, "a", force=True)
         assert registry.serving_adapter(session).version == "a"
 
-        registry.record_metrics(session, "a", on_intent(0.7))
         registry.record_metrics(session, "b", on_intent(0.6))
         with pytest.raises(registry.RegistryError, match=r"does not beat 70\.0%"):
             registry.promote(session, "b")

@@ -11,6 +11,7 @@ from backend.models import HelpArticle, HelpArticleBase, Ticket
 from backend.services.knowledge import KnowledgeFileError, read_articles, upsert_articles
 from backend.services.retrieval import EmbeddingIndex, article_retriever, ticket_retriever
 from backend.services.tickets import SolvedTicket, store_tickets
+from prompts import ReplyContext
 from prompts.embeddings import embed
 
 ARTICLES = [
@@ -112,7 +113,8 @@ def test_only_tickets_approved_for_training_are_retrieved_and_their_text_is_reda
     documents = ticket_retriever(engine, k=5, min_score=0.2).invoke("my parcel didn't arrive")
     assert len(documents) == 1
     assert "replacement" in documents[0].page_content
-    assert set(documents[0].metadata) == {"id", "intent", "score"}  # no text in the sources
+    (source,) = ReplyContext(tickets=documents).sources()
+    assert set(source) == {"type", "id", "intent", "score"}  # no text in the sources
 
 
 def test_knowledge_files_are_read_from_markdown_and_json(tmp_path):

@@ -13,6 +13,8 @@ from backend.models import Adapter, AdapterPromotion
 from training.adapters import adapter_info
 
 GATE_METRIC = ("variants", "both", "on_intent")
+# With no adapter serving, the base model behind the prompt layer serves: the bar to beat.
+BASE_METRIC = ("variants", "prompt", "on_intent")
 
 
 class RegistryError(ValueError):
@@ -39,7 +41,7 @@ def register_adapter(session: Session, adapter_dir: Path) -> Adapter:
 
 def record_metrics(session: Session, version: str, metrics: dict[str, Any]) -> Adapter:
     """Store an evaluation's metrics with the adapter."""
-    adapter = _find(session, version)
+    adapter = find_adapter(session, version)
     adapter.metrics = metrics
     session.add(adapter)
     session.commit()
@@ -65,7 +67,7 @@ def promote(session: Session, version: str, force: bool = False) -> Adapter:
     The gate compares the on-intent rate of "LoRA + prompt layer" from `supportbot eval`; an
     adapter without evaluation, or one that does not beat the serving one, needs `force`.
     """
-    candidate = _find(session, version)
+    candidate = find_adapter(session, version)
     current = serving_adapter(session)
     if current is not None and current.id == candidate.id:
         raise RegistryError(f"{version} is already serving")
@@ -88,29 +90,37 @@ def rollback(session: Session) -> Adapter | None:
 
 
 def gate_refusal(candidate: Adapter, current: Adapter | None) -> str | None:
-    """Why `candidate` may not replace `current`; None when it may."""
+    """Why `candidate` may not replace what serves now; None when it may.
+
+    It must beat the serving adapter's on-intent rate with the prompt layer or, when none serves,
+    the base model's with the same prompt layer, measured in its own evaluation.
+    """
     score = gate_score(candidate)
     if score is None:
         return f"{candidate.version} has not been evaluated (supportbot eval)"
     if current is not None:
-        serving = gate_score(current)
-        if serving is not None and score <= serving:
-            return (
-                f"on-intent rate {score:.1%} does not beat {serving:.1%} of the serving "
-                f"adapter {current.version}"
-            )
+        serving, what = gate_score(current), f"the serving adapter {current.version}"
+    else:
+        serving, what = _metric(candidate, BASE_METRIC), "the base model (prompt only)"
+    if serving is not None and score <= serving:
+        return f"on-intent rate {score:.1%} does not beat {serving:.1%} of {what}"
     return None
 
 
 def gate_score(adapter: Adapter) -> float | None:
     """The adapter's on-intent rate with the prompt layer, from its evaluation (None: none yet)."""
+    return _metric(adapter, GATE_METRIC)
+
+
+def _metric(adapter: Adapter, path: tuple[str, ...]) -> float | None:
     value: Any = adapter.metrics
-    for key in GATE_METRIC:
+    for key in path:
         value = value.get(key) if isinstance(value, dict) else None
     return float(value) if isinstance(value, int | float) else None
 
 
-def _find(session: Session, version: str) -> Adapter:
+def find_adapter(session: Session, version: str) -> Adapter:
+    """The registered adapter `version`; RegistryError if there is none."""
     adapter = session.exec(select(Adapter).where(Adapter.version == version)).first()
     if adapter is None:
         raise RegistryError(f"no adapter {version!r} is registered")
