@@ -1,6 +1,7 @@
 """LoRA fine-tuning: a tiny model learns, the adapter round-trips and is served, any base works."""
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,7 @@ from backend.runtime.factory import load_configured_assistant
 from backend.runtime.loading import load_causal_lm
 from prompts import SupportPrompt, load_company
 from prompts.topics import TopicClassifier
-from training.lora import LoraTrainArgs, lora_config, parse_train_args
+from training.lora import LoraTrainArgs, choose_topic_classifier, lora_config, parse_train_args
 from training.sft import example_messages
 from training.tickets import (
     SolvedTicketIndex,
@@ -64,14 +65,15 @@ def test_the_adapter_round_trips_changes_the_output_and_merges_exactly(
 def test_the_served_assistant_uses_the_adapters_version_prompt_and_topics(
     tiny_adapter, tiny_model_dir, tmp_path
 ):
-    settings = Settings(
-        data_dir=tmp_path, base_model=str(tiny_model_dir), adapter_path=adapter_dir(tiny_adapter)
-    )
+    adapter = shutil.copytree(adapter_dir(tiny_adapter), tmp_path / "adapter")
+    # Training saves a topic classifier with the adapter when its own tells intents better.
+    own_topics = TopicClassifier.fit(["cancel it", "where is it"], ["cancel", "track"])
+    own_topics.save(adapter)
+    settings = Settings(data_dir=tmp_path, base_model=str(tiny_model_dir), adapter_path=adapter)
     assistant = load_configured_assistant(settings, load_company())
     assert assistant.model.info.adapter_version == tiny_adapter["version"]
     assert assistant.prompt.version == "compact-v1"
-    own_topics = TopicClassifier.load(adapter_dir(tiny_adapter))
-    assert assistant.context.topics.labels == own_topics.labels
+    assert assistant.context.topics.labels == ("cancel", "track")
 
 
 @pytest.mark.parametrize(
@@ -137,3 +139,17 @@ def test_a_training_example_shows_the_nearest_other_ticket_of_its_intent():
     assert example.context == "Solved reply: I cancelled {order} for you.\n\nTopic: cancel_order"
     messages = example_messages(example, "compact-v2")
     assert messages[-2]["content"].startswith("please cancel my order 51234\nSolved reply:")
+
+
+def test_the_adapter_keeps_the_topic_classifier_that_tells_the_held_out_intents_better():
+    def tickets(texts, intent):
+        return [TicketExample(text, "ok", intent) for text in texts]
+
+    train = tickets(["cancel my order", "stop the order"], "cancel") + tickets(
+        ["where is my parcel", "track my package"], "track"
+    )
+    held_out = tickets(["please cancel it"], "cancel") + tickets(["where's my box"], "track")
+    knows_other_topics = TopicClassifier.fit(["hello", "bye"], ["greeting", "farewell"])
+    fitted = choose_topic_classifier(train, held_out, knows_other_topics)
+    assert fitted.labels == ("cancel", "track")
+    assert choose_topic_classifier(train, held_out, fitted) is fitted  # a tie keeps the base's

@@ -13,6 +13,7 @@ losses), the loss curve, and a topic classifier fitted on the tickets' intents w
 
 import json
 import math
+import statistics
 import tempfile
 import time
 from dataclasses import asdict, dataclass, field
@@ -129,7 +130,7 @@ def train_adapter(
         raise ValueError("no tickets to train on")
     print(f"[lora] {len(train)} training and {len(held_out)} held-out tickets", flush=True)
     prompt = SupportPrompt(base.prompt_version, company)
-    topics = _topic_classifier(train, base.topics)
+    topics = choose_topic_classifier(train, held_out, base.topics)
     train_examples = _examples(train, prompt, topics, train, gold_topics=True)
     held_out_examples = _examples(held_out, prompt, topics, train, gold_topics=False)
 
@@ -218,15 +219,36 @@ def lora_config(args: LoraTrainArgs) -> LoraConfig:
     )
 
 
-def _topic_classifier(
-    train: list[TicketExample], base_topics: TopicClassifier | None
+def choose_topic_classifier(
+    train: list[TicketExample], held_out: list[TicketExample], base_topics: TopicClassifier | None
 ) -> TopicClassifier | None:
-    """A classifier of the tickets' own intents when they have some, else the base model's."""
+    """A classifier fitted on the tickets' intents, unless the base model's tells them better.
+
+    Both are scored on the held-out tickets' intents (a base that knows other topics scores 0).
+    """
     labelled = [t for t in train if t.intent]
     if len({t.intent for t in labelled}) < 2:
         return base_topics
     print(f"[lora] fitting the topic classifier on {len(labelled)} labelled tickets", flush=True)
-    return TopicClassifier.fit([t.customer_text for t in labelled], [t.intent for t in labelled])
+    fitted = TopicClassifier.fit([t.customer_text for t in labelled], [t.intent for t in labelled])
+    checked = [t for t in held_out if t.intent]
+    if base_topics is None or not checked:
+        return fitted
+    requests, intents = [t.customer_text for t in checked], [t.intent for t in checked]
+    accuracy = {
+        name: statistics.fmean(
+            topic.label == intent
+            for topic, intent in zip(classifier.predict(requests), intents, strict=True)
+        )
+        for name, classifier in (("fitted", fitted), ("base", base_topics))
+    }
+    keep = "fitted" if accuracy["fitted"] > accuracy["base"] else "base"
+    print(
+        f"[lora] topic accuracy on {len(checked)} held-out tickets: fitted"
+        f" {accuracy['fitted']:.1%}, the base model's {accuracy['base']:.1%}; keeping {keep}",
+        flush=True,
+    )
+    return fitted if keep == "fitted" else base_topics
 
 
 def _examples(
