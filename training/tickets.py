@@ -96,11 +96,13 @@ class SolvedTicketIndex(BaseRetriever):
     def of(cls, tickets: Sequence[TicketExample]) -> "SolvedTicketIndex":
         """The index of `tickets` (their requests embedded in one batch)."""
         documents = [solved_ticket_document(t.customer_text, t.reply, t.intent) for t in tickets]
-        vectors = embed([t.customer_text for t in tickets]) if tickets else np.zeros((0, 1))
+        vectors = embed([t.customer_text for t in tickets]) if tickets else np.zeros((0, 0))
         return cls(documents=documents, vectors=vectors)
 
     def nearest(self, vector: np.ndarray, k: int, exclude: str | None = None) -> list[Document]:
         """The `k` tickets whose requests are the most similar, without request `exclude`."""
+        if not self.documents:
+            return []
         scores = self.vectors @ vector
         ranked = np.argsort(-scores, kind="stable")
         found = []
