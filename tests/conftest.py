@@ -109,14 +109,20 @@ def tiny_adapter_tickets() -> list[TicketExample]:
 def tiny_adapter(tiny_model_dir, tiny_adapter_tickets, tmp_path_factory) -> dict:
     """The adapter_info (and `output_dir`) of a LoRA adapter briefly trained on the tiny starter."""
     args = LoraTrainArgs(max_steps=40, learning_rate=5e-3, per_device_train_batch_size=8, lora_r=8)
-    base = BaseModel(
-        path=str(tiny_model_dir),
-        name="tiny",
-        prompt_version=trained_prompt_version(tiny_model_dir),
-        topics=TopicClassifier.load(tiny_model_dir),
-    )
     adapters = tmp_path_factory.mktemp("adapters")
-    return train_adapter(args, base, tiny_adapter_tickets, load_company(), adapters)
+    return train_adapter(
+        args, tiny_base_model(tiny_model_dir), tiny_adapter_tickets, load_company(), adapters
+    )
+
+
+def tiny_base_model(model_dir: Path) -> BaseModel:
+    """The tiny starter as the base of an adapter: its own prompt version and topics."""
+    return BaseModel(
+        path=str(model_dir),
+        name="tiny",
+        prompt_version=trained_prompt_version(model_dir),
+        topics=TopicClassifier.load(model_dir),
+    )
 
 
 def tiny_settings(data_dir: Path, database_url: str, model_dir: Path, **overrides) -> Settings:

@@ -7,12 +7,11 @@ from pathlib import Path
 import pytest
 
 from backend.cli import main as cli
-from backend.runtime.factory import trained_prompt_version
 from prompts import load_company
-from prompts.topics import TopicClassifier
+from tests.conftest import tiny_base_model
 from training.demo_data import demo_shop_tickets
 from training.evaluate import EVAL_METRICS_FILE, VARIANTS, evaluate_adapter, spread
-from training.lora import BaseModel, LoraTrainArgs, train_adapter
+from training.lora import LoraTrainArgs, train_adapter
 from training.tickets import TicketExample, is_held_out, split_tickets
 
 pytestmark = pytest.mark.slow
@@ -39,12 +38,7 @@ def _example(ticket) -> TicketExample:
 def adapter_dir(tiny_model_dir, demo, tmp_path_factory) -> Path:
     """A tiny adapter, trained for 20 steps (as tests/test_lora.py trains one)."""
     args = LoraTrainArgs(max_steps=20, learning_rate=5e-3, per_device_train_batch_size=8, lora_r=8)
-    base = BaseModel(
-        path=str(tiny_model_dir),
-        name="tiny",
-        prompt_version=trained_prompt_version(tiny_model_dir),
-        topics=TopicClassifier.load(tiny_model_dir),
-    )
+    base = tiny_base_model(tiny_model_dir)
     info = train_adapter(args, base, demo[0], load_company(), tmp_path_factory.mktemp("adapters"))
     return Path(info["output_dir"])
 

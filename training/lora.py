@@ -131,8 +131,12 @@ def train_adapter(
     print(f"[lora] {len(train)} training and {len(held_out)} held-out tickets", flush=True)
     prompt = SupportPrompt(base.prompt_version, company)
     topics = choose_topic_classifier(train, held_out, base.topics)
-    train_examples = _examples(train, prompt, topics, train, gold_topics=True)
-    held_out_examples = _examples(held_out, prompt, topics, train, gold_topics=False)
+    solved = None
+    if {"solved_reply", "tickets"} & set(prompt.context_blocks):
+        print(f"[lora] indexing {len(train)} solved tickets for the prompt's context", flush=True)
+        solved = SolvedTicketIndex.of(train)
+    train_examples = _examples(train, prompt, topics, solved, gold_topics=True, own_index=True)
+    held_out_examples = _examples(held_out, prompt, topics, solved, gold_topics=False)
 
     device = pick_device("auto")
     model, tokenizer = load_causal_lm(base.path, device=device)
@@ -255,18 +259,20 @@ def _examples(
     tickets: list[TicketExample],
     prompt: SupportPrompt,
     topics: TopicClassifier | None,
-    solved: list[TicketExample],
+    solved: SolvedTicketIndex | None,
     gold_topics: bool,
+    own_index: bool = False,
 ) -> list[SupportExample]:
-    """Training examples as serving renders them; solved tickets come from `solved` only."""
+    """Training examples as serving renders them, with the nearest ticket of `solved` if given.
+
+    `own_index`: `tickets` are the ones `solved` indexes, so their embeddings are reused.
+    """
     labels = [_topic(t, topics, gold=gold_topics) for t in tickets]
-    if not {"solved_reply", "tickets"} & set(prompt.context_blocks):
+    if solved is None:
         return [ticket_example(t, prompt, label) for t, label in zip(tickets, labels, strict=True)]
-    print(f"[lora] finding the nearest solved ticket of {len(tickets)} tickets", flush=True)
-    index = SolvedTicketIndex.of(solved)
-    vectors = index.vectors if tickets is solved else embed([t.customer_text for t in tickets])
+    vectors = solved.vectors if own_index else embed([t.customer_text for t in tickets])
     return [
-        ticket_example(t, prompt, label, index.nearest_solved(t.customer_text, vector, label))
+        ticket_example(t, prompt, label, solved.nearest_solved(t.customer_text, vector, label))
         for t, label, vector in zip(tickets, labels, vectors, strict=True)
     ]
 
