@@ -14,6 +14,7 @@ from training.demo_data import (
     COMPANIES,
     DEMO_SHOP,
     INTENTS,
+    SHOP_INTENTS,
     Conversation,
     Ticket,
     demo_shop_tickets,
@@ -21,8 +22,17 @@ from training.demo_data import (
     write_tickets_jsonl,
 )
 from training.demo_data.compose import company_values, template_fields
-from training.demo_data.intents import SPECS, SPECS_BY_NAME
+from training.demo_data.generate import HELD_OUT_TICKETS_PER_INTENT, held_out_phrasings
+from training.demo_data.intents import (
+    DEMO_SHOP_SPECS,
+    DEMO_SHOP_SPECS_BY_NAME,
+    SHOP_SPECS,
+    SPECS,
+    SPECS_BY_NAME,
+)
+from training.demo_data.intents.shop_policies import SHOP_REPLIES, SIGN_OFF
 from training.starter.build import company_facts_of
+from training.tickets import TicketExample, is_held_out
 
 BITEXT = Path("shared/data/bitext/support_pairs.csv")
 ORDER_NUMBER = re.compile(r"\b(?:[A-Z]{1,3}-?)?\d{5,8}\b")
@@ -88,12 +98,41 @@ INTENT_KEYWORDS = {
     "invoice_request": ("invoice",),
     "human_agent": ("agent", "team", "person"),
     "loyalty_program": ("point",),
+    "gear_rental": ("rental",),
+    "gear_repair": ("repair shop",),
+    "trade_in": ("trade-in",),
+    "store_pickup": ("pickup",),
+    "trail_conditions": ("trail report",),
+    "class_signup": ("trail school",),
+    "pro_deal": ("pro program",),
 }
+# Words only the demo shop's own programmes, places and sign-off use.
+SHOP_MARKERS = (
+    "larkspur",
+    "trailhead",
+    "boulder",
+    "repair shop",
+    "rentals",
+    "trade-in",
+    "re-gear",
+    "trail report",
+    "trail school",
+    "pro program",
+    SIGN_OFF.lower(),
+)
+# The shop's own reply templates say one of these.
+SHOP_POLICY_MARKERS = ("Boulder", "Trailhead Rewards", SIGN_OFF)
+ALL_INTENTS = {spec.name: spec.category for spec in DEMO_SHOP_SPECS}
 
 
 @pytest.fixture(scope="module")
 def conversations() -> list[Conversation]:
     return general_conversations(seed=0)
+
+
+@pytest.fixture(scope="module")
+def placeholder_conversations() -> list[Conversation]:
+    return general_conversations(seed=0, placeholders=True)
 
 
 @pytest.fixture(scope="module")
@@ -137,16 +176,29 @@ def test_counts_and_coverage(conversations, tickets):
     assert len(INTENTS) >= 28
     assert set(INTENTS) >= BRIEF_INTENTS
     assert {c.intent for c in conversations} == set(INTENTS)
-    assert {t.intent for t in tickets} == set(INTENTS)
+    assert {t.intent for t in tickets} == set(INTENTS) | SHOP_INTENTS
     assert len(COMPANIES) >= 6
     assert {c.company.domain for c in conversations} == {c.domain for c in COMPANIES}
     assert DEMO_SHOP not in COMPANIES
     per_intent = Counter(t.intent for t in tickets)
     assert min(per_intent.values()) >= 20
+    assert len(tickets) <= 1400
 
 
-def test_placeholder_replies_name_facts_and_order_numbers_as_placeholders():
-    delexicalised = general_conversations(seed=0, placeholders=True)
+def test_the_shop_has_intents_of_its_own(conversations, placeholder_conversations, tickets):
+    assert len(SHOP_INTENTS) >= 6
+    assert {spec.name for spec in SHOP_SPECS} == SHOP_INTENTS
+    assert not SHOP_INTENTS & set(INTENTS)
+    assert not SHOP_INTENTS & {c.intent for c in conversations}
+    assert not SHOP_INTENTS & {c.intent for c in placeholder_conversations}
+    assert {t.intent for t in tickets} >= SHOP_INTENTS
+    assert [s.name for s in DEMO_SHOP_SPECS] == [*INTENTS, *(s.name for s in SHOP_SPECS)]
+
+
+def test_placeholder_replies_name_facts_and_order_numbers_as_placeholders(
+    placeholder_conversations,
+):
+    delexicalised = placeholder_conversations
     replies = [c.turns[-1].text for c in delexicalised]
     for conversation in delexicalised:
         reply = conversation.turns[-1].text
@@ -181,15 +233,15 @@ def test_companies_are_distinct_and_fictional():
 
 
 def test_categories(conversations, tickets):
-    assert set(INTENTS.values()) <= CATEGORIES
+    assert set(ALL_INTENTS.values()) <= CATEGORIES
     for item in (*conversations, *tickets):
-        assert item.category == INTENTS[item.intent]
+        assert item.category == ALL_INTENTS[item.intent]
 
 
 def test_templates_have_enough_variety():
     company_fields = set(company_values(DEMO_SHOP))
-    for spec in SPECS:
-        assert len(set(spec.requests)) >= 15, spec.name
+    for spec in (*SPECS, *DEMO_SHOP_SPECS):
+        assert len(set(spec.requests)) >= (20 if spec.name in SHOP_INTENTS else 15), spec.name
         assert len(set(spec.replies)) >= 4, spec.name
         for template in (*spec.all_requests, *spec.replies, *spec.escalated_replies):
             assert template.isascii(), template
@@ -207,10 +259,11 @@ def test_phrasing_ids(conversations, tickets):
     for item in (*conversations, *tickets):
         intent, number = item.phrasing_id.split("/")
         assert intent == item.intent
-        assert 0 <= int(number) < len(SPECS_BY_NAME[intent].all_requests)
+        assert 0 <= int(number) < len(DEMO_SHOP_SPECS_BY_NAME[intent].all_requests)
         used[intent].add(number)
-    for intent in INTENTS:
-        assert len(used[intent]) >= 15, intent
+    for intent in ALL_INTENTS:
+        # the shop's own intents have only its 30 tickets
+        assert len(used[intent]) >= (12 if intent in SHOP_INTENTS else 15), intent
 
 
 def test_turn_structure(conversations):
@@ -262,7 +315,8 @@ def test_order_numbers_are_quoted_and_never_invented(conversations, tickets):
 def test_missing_order_number_is_asked_for(conversations, tickets):
     asked = 0
     for intent, said, reply in final_exchanges(conversations, tickets):
-        if SPECS_BY_NAME[intent].order == "required" and not order_numbers("\n".join(said)):
+        required = DEMO_SHOP_SPECS_BY_NAME[intent].order == "required"
+        if required and not order_numbers("\n".join(said)):
             assert "order number" in reply, (said, reply)
             asked += 1
     assert asked > 100
@@ -357,15 +411,71 @@ def test_demo_shop_escalations(tickets):
     for ticket in tickets:
         if ticket.escalated:
             assert re.search(r"agent|team|person", ticket.agent_reply), ticket
-        if INTENTS[ticket.intent] == "SMALLTALK":
+        if ticket.category == "SMALLTALK":
             assert not ticket.escalated
 
 
-def test_general_data_never_mentions_the_demo_shop(conversations):
-    markers = ["larkspur", "trailhead", *(p.lower() for p in DEMO_SHOP.products)]
-    for conversation in conversations:
+def test_general_data_never_mentions_the_demo_shop(conversations, placeholder_conversations):
+    markers = [*SHOP_MARKERS, *(p.lower() for p in DEMO_SHOP.products)]
+    for conversation in (*conversations, *placeholder_conversations):
         text = "\n".join(t.text for t in conversation.turns).lower()
         assert not any(marker in text for marker in markers), text
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_held_out_tickets_use_phrasings_no_training_ticket_uses(seed, tickets):
+    shop_tickets = tickets if seed == 0 else demo_shop_tickets(seed=seed)
+    phrasings = defaultdict(lambda: {True: set(), False: set()})
+    for ticket in shop_tickets:
+        held_out = is_held_out(
+            TicketExample(ticket.customer_text, ticket.agent_reply, ticket.intent)
+        )
+        phrasings[ticket.intent][held_out].add(ticket.phrasing_id)
+        number = int(ticket.phrasing_id.split("/")[1])
+        assert (number in held_out_phrasings(DEMO_SHOP_SPECS_BY_NAME[ticket.intent])) == held_out
+    assert set(phrasings) == set(ALL_INTENTS)
+    for intent, split in phrasings.items():
+        assert split[True], intent
+        assert not split[True] & split[False], intent
+    per_intent = Counter(
+        t.intent
+        for t in shop_tickets
+        if is_held_out(TicketExample(t.customer_text, t.agent_reply, t.intent))
+    )
+    assert set(per_intent.values()) == {HELD_OUT_TICKETS_PER_INTENT}
+    assert HELD_OUT_TICKETS_PER_INTENT >= 3
+    assert 0.08 <= sum(per_intent.values()) / len(shop_tickets) <= 0.12
+
+
+def test_every_intent_keeps_phrasings_apart_for_held_out_tickets():
+    for spec in DEMO_SHOP_SPECS:
+        held_out = held_out_phrasings(spec)
+        assert len(held_out) >= 2, spec.name
+        assert len(held_out) <= len(spec.all_requests) / 3, spec.name
+
+
+def test_shop_replies_follow_its_own_policies_and_voice(conversations, tickets):
+    assert len(SHOP_REPLIES) >= 4
+    for intent, replies in SHOP_REPLIES.items():
+        assert not set(replies) & set(SPECS_BY_NAME[intent].replies), intent
+        assert DEMO_SHOP_SPECS_BY_NAME[intent].replies == replies
+    shop_replies = [t.agent_reply for t in tickets if t.intent in SHOP_REPLIES]
+    for reply in shop_replies:
+        assert any(marker in reply for marker in SHOP_POLICY_MARKERS), reply
+    assert sum(SIGN_OFF in reply for reply in shop_replies) > len(shop_replies) / 3
+    general = {c.turns[-1].text for c in conversations if c.intent in SHOP_REPLIES}
+    assert not any(SIGN_OFF in reply or "Boulder" in reply for reply in general)
+    # Intents without shop templates keep the generic ones.
+    for spec in DEMO_SHOP_SPECS:
+        if spec.name in INTENTS and spec.name not in SHOP_REPLIES:
+            assert spec == SPECS_BY_NAME[spec.name]
+
+
+def test_shop_only_replies_name_its_programmes(tickets):
+    for ticket in tickets:
+        if ticket.intent in SHOP_INTENTS:
+            reply = ticket.agent_reply.lower()
+            assert any(marker in reply for marker in SHOP_MARKERS), ticket
 
 
 def test_tickets_only_mention_the_demo_shop(tickets):

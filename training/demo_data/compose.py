@@ -146,8 +146,13 @@ class _SlotValues(dict[str, str]):
         return value
 
 
-def _pick_phrasing(spec: IntentSpec, rng: random.Random, want_order: bool | None) -> int:
-    indices = range(len(spec.all_requests))
+def _pick_phrasing(
+    spec: IntentSpec,
+    rng: random.Random,
+    want_order: bool | None,
+    phrasings: Sequence[int] | None,
+) -> int:
+    indices = range(len(spec.all_requests)) if phrasings is None else phrasings
     if want_order is False:
         indices = [i for i in indices if "{order}" not in spec.all_requests[i]]
     return rng.choice(indices)
@@ -175,14 +180,16 @@ def compose_request(
     *,
     want_order: bool | None = None,
     lead: str | None = None,
+    phrasings: Sequence[int] | None = None,
 ) -> Request:
     """Compose one customer message for ``spec``.
 
     ``want_order`` forces an order number in (True) or out (False) of the message;
     ``lead`` replaces the opener, e.g. "Also," for a second question in a chat, or ""
-    for none at all.
+    for none at all; ``phrasings`` limits the request phrasings to these indices of
+    ``spec.all_requests``.
     """
-    index = _pick_phrasing(spec, rng, want_order)
+    index = _pick_phrasing(spec, rng, want_order, phrasings)
     core = spec.all_requests[index]
     if lead is None and spec.decorate and rng.random() < style.opener:
         lead = rng.choice(OPENERS)

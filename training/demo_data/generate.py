@@ -9,9 +9,11 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TypeVar
 
+from training.split import HELD_OUT_PERCENT, is_held_out_text
+
 from .compose import CHAT, TICKET, compose_order_answer, compose_reply, compose_request
 from .fragments import FOLLOW_UP_LEADS
-from .intents import SPECS, SPECS_BY_NAME
+from .intents import DEMO_SHOP_SPECS, SPECS, SPECS_BY_NAME
 from .profiles import COMPANIES, DEMO_SHOP
 from .schema import CompanyProfile, Conversation, Ticket, Turn
 from .slots import order_number
@@ -19,6 +21,11 @@ from .spec import IntentSpec
 
 CONVERSATIONS_PER_COMPANY_INTENT = 14
 TICKETS_PER_INTENT = 30
+HELD_OUT_TICKETS_PER_INTENT = round(TICKETS_PER_INTENT * HELD_OUT_PERCENT / 100)
+# Every 6th request phrasing of an intent is kept for held-out tickets; every 3rd of an intent
+# whose messages are bare phrasings, which vary too little to fill the held-out split otherwise.
+HOLD_OUT_EVERY = 6
+HOLD_OUT_EVERY_UNDECORATED = 3
 MULTI_TURN_SHARE = 0.35
 MAX_TRIES_PER_SAMPLE = 60
 
@@ -128,12 +135,22 @@ def _customer_text(conversation: Conversation) -> str:
     return "\n".join(turn.text for turn in conversation.turns if turn.role == "customer")
 
 
-def _unique(make: Callable[[], T], count: int, key: Callable[[T], str], seen: set[str]) -> list[T]:
-    """``count`` samples from ``make`` whose ``key`` is not in ``seen`` yet (updates ``seen``)."""
+def _unique(
+    make: Callable[[], T],
+    count: int,
+    key: Callable[[T], str],
+    seen: set[str],
+    accept: Callable[[T], bool] | None = None,
+    tries_per_sample: int = MAX_TRIES_PER_SAMPLE,
+) -> list[T]:
+    """``count`` samples from ``make`` whose ``key`` is not in ``seen`` yet (updates ``seen``).
+
+    With ``accept``, only samples it accepts are kept.
+    """
     samples: list[T] = []
-    for _ in range(count * MAX_TRIES_PER_SAMPLE):
+    for _ in range(count * tries_per_sample):
         sample = make()
-        if key(sample) not in seen:
+        if (accept is None or accept(sample)) and key(sample) not in seen:
             seen.add(key(sample))
             samples.append(sample)
             if len(samples) == count:
@@ -167,26 +184,55 @@ def general_conversations(seed: int = 0, placeholders: bool = False) -> list[Con
     return conversations
 
 
+def held_out_phrasings(spec: IntentSpec) -> frozenset[int]:
+    """The indices of ``spec.all_requests`` that only the demo shop's held-out tickets use."""
+    every = HOLD_OUT_EVERY if spec.decorate else HOLD_OUT_EVERY_UNDECORATED
+    return frozenset(range(every // 2, len(spec.all_requests), every))
+
+
 def demo_shop_tickets(seed: int = 0) -> list[Ticket]:
     """The demo shop's past tickets over every intent, with replies that follow its policies.
 
-    The same seed always gives the same list; no two tickets have the same customer text.
+    The intents are the generic ones, some answered with the shop's own reply templates, and the
+    shop's own (``SHOP_INTENTS``). The tickets of each intent that fall into the fixed held-out
+    split (``training.split``, by customer text) use only its held-out phrasings
+    (``held_out_phrasings``) and all others only the rest, so an evaluation on the held-out
+    split meets wording that no training ticket has. The same seed always gives the same list;
+    no two tickets have the same customer text.
     """
     tickets: list[Ticket] = []
     seen: set[str] = set()
-    for spec in SPECS:
+    for spec in DEMO_SHOP_SPECS:
         rng = random.Random(f"tickets/{seed}/{spec.name}")
-        tickets += _unique(
-            lambda spec=spec, rng=rng: _ticket(spec, rng),
-            TICKETS_PER_INTENT,
-            lambda ticket: ticket.customer_text,
-            seen,
+        held_out = _tickets_in_split(spec, rng, True, HELD_OUT_TICKETS_PER_INTENT, seen)
+        training = _tickets_in_split(
+            spec, rng, False, TICKETS_PER_INTENT - HELD_OUT_TICKETS_PER_INTENT, seen
         )
+        intent_tickets = held_out + training
+        rng.shuffle(intent_tickets)
+        tickets += intent_tickets
     return tickets
 
 
-def _ticket(spec: IntentSpec, rng: random.Random) -> Ticket:
-    request = compose_request(spec, DEMO_SHOP, rng, TICKET)
+def _tickets_in_split(
+    spec: IntentSpec, rng: random.Random, held_out: bool, count: int, seen: set[str]
+) -> list[Ticket]:
+    """``count`` new tickets of ``spec`` in the held-out split (or not), from its phrasings."""
+    held_out_indices = held_out_phrasings(spec)
+    phrasings = [i for i in range(len(spec.all_requests)) if (i in held_out_indices) == held_out]
+    share = HELD_OUT_PERCENT if held_out else 100 - HELD_OUT_PERCENT  # of texts accepted
+    return _unique(
+        lambda: _ticket(spec, rng, phrasings),
+        count,
+        lambda ticket: ticket.customer_text,
+        seen,
+        accept=lambda ticket: is_held_out_text(ticket.customer_text) == held_out,
+        tries_per_sample=MAX_TRIES_PER_SAMPLE * 100 // share,
+    )
+
+
+def _ticket(spec: IntentSpec, rng: random.Random, phrasings: list[int]) -> Ticket:
+    request = compose_request(spec, DEMO_SHOP, rng, TICKET, phrasings=phrasings)
     return Ticket(
         customer_text=request.text,
         agent_reply=compose_reply(spec, DEMO_SHOP, request, rng),
