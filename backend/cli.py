@@ -35,9 +35,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> None:
     if settings.base_model == STARTER_MODEL and not is_built(settings.starter_dir):
         print(f"Building the starter model into {settings.starter_dir} (first start only) ...")
         build_starter(
-            StarterBuildArgs(
-                output_dir=settings.starter_dir, train_minutes=settings.starter_train_minutes
-            )
+            StarterBuildArgs(output_dir=settings.starter_dir, max_steps=settings.starter_steps)
         )
     if (
         settings.first_adapter
@@ -68,7 +66,7 @@ def _build_starter(args: argparse.Namespace, settings: Settings) -> None:
     build_starter(
         StarterBuildArgs(
             output_dir=output_dir,
-            train_minutes=args.train_minutes or settings.starter_train_minutes,
+            max_steps=args.steps or settings.starter_steps,
         )
     )
 
@@ -248,7 +246,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     build = commands.add_parser("build-starter", help="train the offline starter model")
     build.add_argument("--output-dir", type=Path, help="default: <data_dir>/models/starter")
-    build.add_argument("--train-minutes", type=float, help="training time budget")
+    build.add_argument("--steps", type=int, help="training steps (fixed, with a fixed seed)")
     build.add_argument("--force", action="store_true", help="rebuild even if one exists")
     build.set_defaults(handler=_build_starter)
 

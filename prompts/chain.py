@@ -106,20 +106,24 @@ class SupportPrompt:
         """
         if self.placeholders and "solved_reply" in self.context_blocks:
             tickets = [
-                Document(
-                    page_content=doc.page_content,
-                    metadata={
-                        **doc.metadata,
-                        "reply": delexicalize(
-                            doc.metadata["reply"],
-                            reply_values(self.company, [doc.metadata["customer_text"]]),
-                        ),
-                    },
-                )
+                Document(doc.page_content, metadata={**doc.metadata, "reply": self.as_written(doc)})
                 for doc in context.tickets
             ]
             context = replace(context, tickets=tickets)
         return context.render(self.context_blocks)
+
+    def as_written(self, solved_ticket: Document) -> str:
+        """A solved ticket's reply as this template's model writes replies: with placeholders
+        for the ticket's own facts (its customer's order number, the company's) where the model
+        writes placeholders."""
+        if not self.placeholders:
+            return solved_ticket.metadata["reply"]
+        return self.without_its_facts(solved_ticket)
+
+    def without_its_facts(self, solved_ticket: Document) -> str:
+        """A solved ticket's reply with its own facts as placeholders, to fill for a customer."""
+        values = reply_values(self.company, [solved_ticket.metadata["customer_text"]])
+        return delexicalize(solved_ticket.metadata["reply"], values)
 
     def render(
         self, history: Sequence[HistoryTurn], message: str, context: str = ""

@@ -65,8 +65,15 @@ class ReplyContext:
 
     topic: Topic | None = None
     articles: list[Document] = field(default_factory=list)
-    tickets: list[Document] = field(default_factory=list)
+    tickets: list[Document] = field(default_factory=list)  # shown in the prompt
     customer: CustomerFacts | None = None
+    candidates: list[Document] = field(default_factory=list)  # every ticket retrieved
+
+    def tickets_of_topic(self) -> list[Document]:
+        """The retrieved tickets of the message's topic, best first, when the topic is sure."""
+        if self.topic is None or self.topic.score < UNSURE_TOPIC:
+            return []
+        return [d for d in self.candidates if d.metadata.get("intent") == self.topic.label]
 
     def render(self, blocks: Sequence[ContextBlock]) -> str:
         """The context text a template with these blocks puts into the prompt."""
@@ -198,8 +205,9 @@ class ContextAssembler:
         return self.chain.invoke(request)
 
     def _reply_context(self, parts: dict[str, Any]) -> ReplyContext:
-        tickets = prefer_topic(parts.pop("tickets"), parts["topic"])[: self.tickets_shown]
-        return ReplyContext(tickets=tickets, **parts)
+        candidates = prefer_topic(parts.pop("tickets"), parts["topic"])
+        shown = candidates[: self.tickets_shown]
+        return ReplyContext(tickets=shown, candidates=candidates, **parts)
 
     def _topic(self, request: ContextRequest) -> Topic | None:
         if self.topics is None:

@@ -61,28 +61,29 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory) -> Iterator[s
             yield url
 
 
+def tiny_starter_args(output_dir: Path) -> StarterBuildArgs:
+    """A tiny starter: the real build pipeline, a fixed number of steps, seconds of training."""
+    return StarterBuildArgs(
+        output_dir=output_dir,
+        max_steps=540,  # about 2.5 epochs
+        vocab_size=600,
+        architecture=StarterArchitecture(
+            hidden_size=64,
+            num_layers=2,
+            num_heads=2,
+            intermediate_size=128,
+            context_window=512,
+        ),
+        batch_size=16,
+        max_length=256,
+    )
+
+
 @pytest.fixture(scope="session")
 def tiny_model_dir(tmp_path_factory) -> Path:
     """A tiny starter built by the real build pipeline in a few seconds of training."""
     output_dir = tmp_path_factory.mktemp("tiny") / "starter"
-    build_starter(
-        StarterBuildArgs(
-            output_dir=output_dir,
-            # A fixed amount of training (not a time budget), so a busy machine builds the same.
-            train_minutes=10,
-            max_epochs=2.5,
-            vocab_size=600,
-            architecture=StarterArchitecture(
-                hidden_size=64,
-                num_layers=2,
-                num_heads=2,
-                intermediate_size=128,
-                context_window=512,
-            ),
-            batch_size=16,
-            max_length=256,
-        )
-    )
+    build_starter(tiny_starter_args(output_dir))
     return output_dir
 
 

@@ -2,6 +2,7 @@
 
 import csv
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -9,7 +10,7 @@ import pytest
 from backend.cli import main as cli
 from prompts import load_company
 from tests.conftest import tiny_base_model
-from training.demo_data import demo_shop_tickets
+from training.demo_data import SHOP_INTENTS, demo_shop_tickets
 from training.evaluate import EVAL_METRICS_FILE, VARIANTS, evaluate_adapter, spread
 from training.lora import LoraTrainArgs, train_adapter
 from training.tickets import TicketExample, is_held_out, split_tickets
@@ -78,19 +79,23 @@ def test_every_variant_has_every_metric_in_range(metrics, demo):
     result, _ = metrics
     _, held_out = split_tickets(demo[0])
     assert result["held_out_tickets"] == len(held_out) > 5
-    assert set(result["variants"]) == {"prompt", "finetune", "both", "retrieval"}
+    assert set(result["variants"]) == set(VARIANTS)
+    assert result["served_variant"] == "served"  # the adapter ranks solved replies
     assert 0.0 <= result["judge_on_references"] <= 1.0
     for name, values in result["variants"].items():
         assert values["replies"] == len(held_out)
         assert 0.0 <= values["on_intent"] <= 1.0, name
         assert -1.0 <= values["similarity"] <= 1.0, name
         assert 0.0 <= values["rouge_l"] <= 1.0, name
+        assert 0.0 <= values["unsupported_facts"] <= 1.0, name
         assert values["escalation_recall"] is not None
         assert 0.0 <= values["escalation_recall"] <= 1.0
         assert values["escalation_precision"] is None or 0 <= values["escalation_precision"] <= 1
         assert values["median_latency_ms"] > 0 and values["p95_latency_ms"] > 0
         if name == "retrieval":
             assert values["tokens_per_s"] is None and values["generated"] == 0
+        elif name == "served":
+            assert values["ranked"] > 0
         else:
             assert values["tokens_per_s"] > 0 and values["generated"] > 0
     for metric, names in result["winners"].items():
@@ -98,6 +103,25 @@ def test_every_variant_has_every_metric_in_range(metrics, demo):
     # the retrieval baseline returns a stored reply word for word, so it matches its own
     # reference exactly whenever the nearest request has the same reply
     assert result["variants"]["retrieval"]["rouge_l"] > result["variants"]["finetune"]["rouge_l"]
+
+
+def test_the_report_breaks_on_intent_down_by_intent_known_or_new_to_the_base(metrics, demo):
+    result, output_dir = metrics
+    rows = result["per_intent"]
+    _, held_out = split_tickets(demo[0])
+    assert sum(row["tickets"] for row in rows.values()) <= len(held_out)
+    # The shop's own intents are new to the starter; generic support intents it knows.
+    new = {intent for intent, row in rows.items() if not row["known_to_base"]}
+    assert new and new <= SHOP_INTENTS
+    assert any(row["known_to_base"] for row in rows.values())
+    groups = result["intent_groups"]
+    assert groups["new to the base"]["intents"] == len(new)
+    for row in (*rows.values(), *groups.values()):
+        assert set(row["on_intent"]) == set(VARIANTS)
+        assert all(0.0 <= rate <= 1.0 for rate in row["on_intent"].values())
+    report = (output_dir / "report.md").read_text()
+    assert "## On-intent by intent" in report
+    assert all(f"| {intent} |" in report for intent in rows)
 
 
 def test_the_retrieval_baseline_answers_with_a_training_reply(metrics, demo):
@@ -108,6 +132,19 @@ def test_the_retrieval_baseline_answers_with_a_training_reply(metrics, demo):
     assert rows and all(row["retrieval"]["text"] in training_replies for row in rows)
 
 
+def test_the_served_path_sends_solved_replies_with_this_customers_facts(metrics, demo):
+    result, output_dir = metrics
+    train, _ = split_tickets(demo[0])
+    # Order numbers differ from ticket to ticket; the rest of a ranked reply is an agent's.
+    shapes = {re.sub(r"\d", "#", t.reply) for t in train}
+    rows = [json.loads(line) for line in (output_dir / "replies.jsonl").read_text().splitlines()]
+    ranked = [row for row in rows if row["served"]["ranked"]]
+    assert ranked and all(re.sub(r"\d", "#", row["served"]["text"]) in shapes for row in ranked)
+    assert all("{" not in row["served"]["text"] for row in ranked)  # placeholders filled
+    served, retrieval = result["variants"]["served"], result["variants"]["retrieval"]
+    assert served["unsupported_facts"] <= retrieval["unsupported_facts"]
+
+
 def test_the_escalation_metric_sees_the_requests_for_a_person(metrics, demo):
     result, output_dir = metrics
     rows = [json.loads(line) for line in (output_dir / "replies.jsonl").read_text().splitlines()]
@@ -115,7 +152,7 @@ def test_the_escalation_metric_sees_the_requests_for_a_person(metrics, demo):
     assert asks and result["should_escalate"] >= len(asks)
     variants = result["variants"]
     # The escalation policy is part of the prompt layer: those variants hand the request over.
-    for name in ("prompt", "both"):
+    for name in ("prompt", "both", "served"):
         assert all(row[name]["escalated"] for row in asks), name
         assert variants[name]["true_positives"] >= len(asks)
         assert variants[name]["escalation_recall"] > 0
@@ -143,7 +180,7 @@ def test_the_cli_evaluates_an_export_and_records_the_metrics(
     finally:
         get_settings.cache_clear()
     printed = capsys.readouterr().out
-    assert "[eval] retrieval 4/4" in printed and "ETA" in printed
+    assert "[eval] both 4/4 generated" in printed and "ETA" in printed
     result = json.loads((tmp_path / "out" / "metrics.json").read_text())
     assert result["held_out_tickets"] == 4 and result["data"] == str(export)
 
@@ -154,4 +191,4 @@ def test_the_cli_evaluates_an_export_and_records_the_metrics(
 
     with Session(create_db_engine(f"sqlite:///{tmp_path / 'eval.db'}")) as session:
         (row,) = registry.list_adapters(session)
-        assert registry.gate_score(row) == result["variants"]["both"]["on_intent"]
+        assert registry.gate_score(row) == result["variants"]["served"]["on_intent"]

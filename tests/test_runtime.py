@@ -10,10 +10,11 @@ import torch
 from peft import LoraConfig, get_peft_model
 
 from backend.core.config import Settings
-from backend.runtime.base import Generation, ModelInfo, generate
+from backend.runtime.base import Generation, ModelInfo
 from backend.runtime.factory import StarterNotBuiltError, load_configured_assistant
 from backend.runtime.loading import load_causal_lm, load_tokenizer
 from backend.runtime.local import LocalChatModel, generation_config_for
+from backend.runtime.solved_replies import whole_reply
 from prompts import load_company
 
 MESSAGES = [
@@ -46,8 +47,8 @@ def test_stream_yields_text_then_a_generation_that_matches_it(tiny_model_dir):
 
 def test_generation_is_deterministic_when_greedy(tiny_model_dir):
     model = chat_model(tiny_model_dir)
-    first = asyncio.run(generate(model, MESSAGES))
-    assert asyncio.run(generate(model, MESSAGES)).text == first.text
+    first = asyncio.run(whole_reply(model, MESSAGES))
+    assert asyncio.run(whole_reply(model, MESSAGES)).text == first.text
 
 
 def test_generation_stops_when_asked(tiny_model_dir):

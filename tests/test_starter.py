@@ -2,10 +2,15 @@
 
 import json
 
+import pytest
+import torch
+from safetensors.torch import load_file
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
 from prompts.topics import TOPIC_CLASSIFIER_FILE as TOPICS
+from tests.conftest import tiny_starter_args
 from training.starter.artifact import build_info, is_built
+from training.starter.build import build_starter
 
 
 def test_build_saves_a_model_that_loads_like_a_hub_model(tiny_model_dir):
@@ -39,3 +44,17 @@ def test_tokenizer_is_cased_and_lossless(tiny_model_dir):
     ids = tokenizer(text)["input_ids"]
     assert tokenizer.decode(ids) == text
     assert [tokenizer.decode([i]) for i in tokenizer("48213")["input_ids"]] == list("48213")
+
+
+@pytest.mark.slow
+def test_the_build_is_deterministic_for_a_seed(tiny_model_dir, tmp_path):
+    """The same seed and steps give the same weights, however busy the machine is."""
+    again = tmp_path / "again"
+    build_starter(tiny_starter_args(again))
+    first = load_file(tiny_model_dir / "model.safetensors")
+    second = load_file(again / "model.safetensors")
+    assert first.keys() == second.keys()
+    assert all(torch.equal(first[name], second[name]) for name in first)
+    built, rebuilt = build_info(tiny_model_dir), build_info(again)
+    assert built["steps"] == rebuilt["steps"] == 540
+    assert built["held_out_reply_loss"] == rebuilt["held_out_reply_loss"]

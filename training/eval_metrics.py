@@ -1,39 +1,52 @@
 """Measures of generated replies against the reference replies of held-out tickets.
 
 Shared by the starter's evaluation (`training.starter.evaluate`) and `supportbot eval`
-(`training.evaluate`): the on-intent judge, semantic similarity, ROUGE-L, escalation precision
-and recall, and latency statistics.
+(`training.evaluate`): the on-intent judge (TF-IDF, independent of the MiniLM models serving
+uses), semantic similarity, ROUGE-L, escalation precision and recall, and latency statistics.
 """
 
 import statistics
 from collections.abc import Sequence
+from functools import cache
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from prompts.embeddings import embed
-from prompts.topics import TopicClassifier
+
+if TYPE_CHECKING:
+    from rouge_score.rouge_scorer import RougeScorer
 
 
-def fit_intent_judge(reference_replies: Sequence[str], intents: Sequence[str]) -> TopicClassifier:
-    """The judge: the MiniLM topic classifier, fitted on reference *replies* -> their intent."""
-    return TopicClassifier.fit(list(reference_replies), list(intents))
+class IntentJudge:
+    """Reads the intent back from a reply: TF-IDF word and character n-grams, logistic regression.
+
+    It is fitted on reference replies and shares nothing with serving, which reads topics and
+    retrieves with MiniLM embeddings of the customer's message: a judge that used the serving
+    classifier would measure the classifier, not the reply.
+    """
+
+    def __init__(self, replies: Sequence[str], intents: Sequence[str]) -> None:
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.pipeline import make_pipeline, make_union
+
+        features = make_union(
+            TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=2),
+            TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, min_df=2),
+        )
+        self._pipeline = make_pipeline(features, LogisticRegression(max_iter=2000, C=20.0))
+        self._pipeline.fit(list(replies), list(intents))
+        self.labels: tuple[str, ...] = tuple(str(c) for c in self._pipeline.classes_)
+
+    def judge(self, replies: Sequence[str]) -> list[str]:
+        """The intent each reply answers, in the judge's reading."""
+        return [str(label) for label in self._pipeline.predict(list(replies))] if replies else []
 
 
-def judged_intents(judge: TopicClassifier, replies: Sequence[str]) -> list[str]:
-    """The intent the judge reads from each reply."""
-    return [topic.label for topic in judge.predict(list(replies))] if replies else []
-
-
-def judged_intents_of_vectors(judge: TopicClassifier, vectors: np.ndarray) -> list[str]:
-    """`judged_intents` for replies already embedded (rows of `embed`)."""
-    if not len(vectors):
-        return []
-    return [judge.labels[i] for i in (vectors @ judge.weights.T + judge.bias).argmax(axis=1)]
-
-
-def on_intent_rate(judge: TopicClassifier, replies: Sequence[str], intents: Sequence[str]) -> float:
+def on_intent_rate(judge: IntentJudge, replies: Sequence[str], intents: Sequence[str]) -> float:
     """Share of replies the judge assigns to the intent they were meant to answer."""
-    judged = judged_intents(judge, replies)
+    judged = judge.judge(replies)
     return sum(j == i for j, i in zip(judged, intents, strict=True)) / max(len(intents), 1)
 
 
@@ -52,13 +65,18 @@ def similarities_of_vectors(replies: np.ndarray, references: np.ndarray) -> list
 
 def rouge_l(replies: Sequence[str], references: Sequence[str]) -> list[float]:
     """ROUGE-L F-measure of each reply against its reference (`rouge-score`, Porter stemming)."""
-    from rouge_score.rouge_scorer import RougeScorer
-
-    scorer = RougeScorer(["rougeL"], use_stemmer=True)
+    scorer = _rouge_scorer()
     return [
         scorer.score(reference, reply)["rougeL"].fmeasure
         for reply, reference in zip(replies, references, strict=True)
     ]
+
+
+@cache
+def _rouge_scorer() -> "RougeScorer":
+    from rouge_score.rouge_scorer import RougeScorer
+
+    return RougeScorer(["rougeL"], use_stemmer=True)
 
 
 def escalation_scores(escalated: Sequence[bool], should_escalate: Sequence[bool]) -> dict:

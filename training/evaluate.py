@@ -32,7 +32,7 @@ import platform
 import statistics
 import time
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import replace
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
@@ -50,70 +50,29 @@ from backend.runtime.loading import load_causal_lm
 from backend.runtime.local import LocalChatModel, generation_config_for
 from backend.services.ticket_import import read_ticket_file
 from prompts import CompanyFacts, ContextAssembler, SupportPrompt
+from prompts.company import render_company_facts
 from prompts.embeddings import embed, forget_cached_embeddings
-from prompts.escalation import EscalationPolicy, TurnFacts, load_policy
-from prompts.guardrails import looks_like_prompt_injection
-from prompts.placeholders import fill_placeholders
+from prompts.escalation import EscalationPolicy, load_policy
 from prompts.topics import TopicClassifier
 from training.adapters import adapter_info
+from training.eval_answers import Reply, answer_all, bare, nearest_replies, with_prompt_layer
 from training.eval_metrics import (
+    IntentJudge,
     escalation_scores,
-    fit_intent_judge,
-    judged_intents_of_vectors,
     latency_stats,
     rouge_l,
     similarities_of_vectors,
     tokens_per_second,
 )
+from training.eval_report import METRICS, VARIANTS, summary_table, write_outputs
 from training.progress import format_duration
+from training.reply_facts import FactCheck, common_capitalised_words
 from training.tickets import SolvedTicketIndex, TicketExample, data_hash, split_tickets
 
-VARIANTS: dict[str, str] = {
-    "prompt": "prompt only (base model + prompt layer)",
-    "finetune": "fine-tune only (adapter, bare prompt)",
-    "both": "fine-tune + prompt (adapter + prompt layer)",
-    "retrieval": "retrieval (reply of the nearest training ticket)",
-}
-CHART_LABELS = {
-    "prompt": "prompt only",
-    "finetune": "fine-tune only",
-    "both": "fine-tune + prompt",
-    "retrieval": "retrieval",
-}
 HUMAN_INTENT = "contact_human_agent"  # tickets of this intent should go to a person
 EVAL_METRICS_FILE = "eval_metrics.json"
 DEFAULT_MAX_NEW_TOKENS = 256
-# Hand-off replies are written as at this moment (a Tuesday, within the default office hours),
-# so that two runs give the same text.
-HANDOFF_AT = datetime(2026, 1, 6, 17, 0, tzinfo=UTC)
 SAMPLE_REPLIES = 6
-SAMPLE_CHARS = 320
-
-# metric -> (label in the report, higher is better)
-METRICS: dict[str, tuple[str, bool]] = {
-    "on_intent": ("on-intent", True),
-    "similarity": ("similarity", True),
-    "rouge_l": ("ROUGE-L", True),
-    "escalation_precision": ("escalation precision", True),
-    "escalation_recall": ("escalation recall", True),
-    "median_latency_ms": ("median latency", False),
-    "tokens_per_s": ("tokens/s", True),
-}
-
-
-@dataclass(frozen=True)
-class Reply:
-    """One variant's answer to one held-out request, and what it cost."""
-
-    text: str
-    escalated: bool = False
-    generated: bool = False
-    latency_ms: float | None = None  # message to whole reply (prompt layer + generation)
-    prompt_layer_ms: float | None = None  # topic, guardrails and escalation check
-    generated_tokens: int = 0
-    generation_ms: float | None = None
-    mean_logprob: float | None = None
-    topic: str | None = None
 
 
 def load_eval_tickets(
@@ -191,15 +150,20 @@ def evaluate_adapter(
     policy.warm_up()
     embed(["warm up"])  # MiniLM loaded before anything is timed
 
+    # The served path: an adapter that ranks solved replies is measured doing so as well.
+    ranks = info.get("reply_strategy") == "rank_solved"
+    served_variant = "served" if ranks else "both"
+    variant_count = len(VARIANTS) - (not ranks)
     replies: dict[str, list[Reply]] = {}
     seconds: dict[str, float] = {}
 
-    def run(name: str, answer: Callable[[str], Reply]) -> None:
-        progress(f"[eval] variant {len(replies) + 1}/{len(VARIANTS)}: {VARIANTS[name]}")
+    def run(name: str, answer: Callable[[], list[Reply]]) -> None:
+        progress(f"[eval] variant {len(replies) + 1}/{variant_count}: {VARIANTS[name]}")
         forget_cached_embeddings()  # every variant embeds each request afresh, as serving would
         clock = time.perf_counter()
-        replies[name] = _answer_all(name, texts, answer, progress)
+        replies[name] = answer()
         seconds[name] = round(time.perf_counter() - clock, 1)
+        progress(f"[eval] {name}: {format_duration(seconds[name])}")
 
     def chat_model(adapter: Path | None) -> LocalChatModel:
         model, tokenizer = load_causal_lm(base_path, adapter, device, merge_adapter)
@@ -213,23 +177,33 @@ def evaluate_adapter(
         # Retrieval as served: candidates from the training tickets, the topic's first.
         return ContextAssembler(topics, tickets=solved, tickets_shown=tickets_shown)
 
-    assistant = Assistant(chat_model(None), base_prompt, prompt_layer(base_topics))
-    run("prompt", partial(_with_prompt_layer, assistant, policy))
-    assistant = None  # the base model can go before the adapted one is loaded
+    base = chat_model(None)
+    assistant = Assistant(base, base_prompt, prompt_layer(base_topics))
+    run("prompt", lambda: answer_all(
+        "prompt", base, texts, partial(with_prompt_layer, assistant, policy), progress
+    ))  # fmt: skip
+    assistant = base = None  # the base model can go before the adapted one is loaded
     tuned = chat_model(adapter_dir)
-    run("finetune", partial(_bare, tuned, adapter_prompt))
+    run("finetune", lambda: answer_all(
+        "finetune", tuned, texts, partial(bare, adapter_prompt), progress
+    ))  # fmt: skip
     assistant = Assistant(tuned, adapter_prompt, prompt_layer(adapter_topics))
-    run("both", partial(_with_prompt_layer, assistant, policy))
+    run("both", lambda: answer_all(
+        "both", tuned, texts, partial(with_prompt_layer, assistant, policy), progress
+    ))  # fmt: skip
+    if ranks:
+        assistant = replace(assistant, reply_strategy="rank_solved")
+        run("served", lambda: answer_all(
+            "served", tuned, texts, partial(with_prompt_layer, assistant, policy), progress
+        ))  # fmt: skip
     assistant = tuned = None
-    run("retrieval", partial(_nearest_reply, solved))
+    run("retrieval", lambda: nearest_replies(solved, texts))
 
     judge_tickets = [t for t in train if t.intent]
     judge = None
     if len({t.intent for t in judge_tickets}) >= 2:
         progress(f"[eval] scoring: fitting the judge on {len(judge_tickets)} training replies")
-        judge = fit_intent_judge(
-            [t.reply for t in judge_tickets], [t.intent for t in judge_tickets]
-        )
+        judge = IntentJudge([t.reply for t in judge_tickets], [t.intent for t in judge_tickets])
     references = [t.reply for t in held_out]
     intents = [t.intent for t in held_out]
     texts_to_embed = sorted({*references, *(r.text for rs in replies.values() for r in rs)})
@@ -242,11 +216,11 @@ def evaluate_adapter(
     known = set(judge.labels) if judge else set()
     reference_vectors = vectors_of(references)
     judged = {
-        name: judged_intents_of_vectors(judge, vectors_of([r.text for r in rs]))
-        if judge
-        else [None] * len(rs)
+        name: judge.judge([r.text for r in rs]) if judge else [None] * len(rs)
         for name, rs in replies.items()
     }
+    common_words = common_capitalised_words(t.reply for t in train)
+    facts = FactCheck(render_company_facts(company), common_words)
     variants = {
         name: _variant_metrics(
             rs,
@@ -257,12 +231,12 @@ def evaluate_adapter(
             should_escalate,
             policy,
             seconds[name],
+            facts,
         )
         for name, rs in replies.items()
     }
-    judged_references = (
-        judged_intents_of_vectors(judge, reference_vectors) if judge else [None] * len(references)
-    )
+    judged_references = judge.judge(references) if judge else [None] * len(references)
+    base_knows = set(base_topics.labels) if base_topics else set()
     same_data = data_hash(train) == info.get("data_hash")
     metrics = {
         "adapter": info.get("version", adapter_dir.name),
@@ -276,12 +250,18 @@ def evaluate_adapter(
         "held_out_tickets": len(held_out),
         "held_out_with_intent": sum(bool(i) for i in intents),
         "should_escalate": sum(should_escalate),
+        "judge": "TF-IDF word and character n-grams, logistic regression, fitted on the training"
+        " tickets' replies",
         "judge_on_references": _on_intent_share(judged_references, intents, known),
+        "references_unsupported_facts": facts.rate(references, texts),
         "max_new_tokens": max_new_tokens,
         "decoding": f"greedy, repetition penalty {repetition_penalty}",
         "merged_adapter": merge_adapter,
         "variants": variants,
+        "served_variant": served_variant,  # what the adapter serves; the promotion gate reads it
         "winners": winners(variants),
+        "per_intent": (intent_rows := per_intent(held_out, judged, known, base_knows)),
+        "intent_groups": intent_groups(intent_rows, list(variants)),
         "hardware": hardware(device),
         "seconds": {**seconds, "total": round(time.perf_counter() - started, 1)},
         "created_at": datetime.now(UTC).isoformat(),
@@ -306,76 +286,6 @@ def spread(items: Sequence, limit: int | None) -> list:
     return [items[i * len(items) // limit] for i in range(limit)]
 
 
-def _answer_all(
-    name: str, texts: Sequence[str], answer: Callable[[str], Reply], progress: Callable[[str], None]
-) -> list[Reply]:
-    answers: list[Reply] = []
-    started = time.perf_counter()
-    every = max(1, len(texts) // 10)
-    for index, text in enumerate(texts, 1):
-        answers.append(answer(text))
-        if index % every == 0 or index == len(texts):
-            elapsed = time.perf_counter() - started
-            eta = elapsed / index * (len(texts) - index)
-            progress(
-                f"[eval] {name} {index}/{len(texts)} | {elapsed / index * 1000:,.0f} ms/reply"
-                f" | elapsed {format_duration(elapsed)} | ETA {format_duration(eta)}"
-            )
-    return answers
-
-
-def _with_prompt_layer(assistant: Assistant, policy: EscalationPolicy, message: str) -> Reply:
-    """The serving path for a new conversation: guardrails, escalation, context, prompt, reply."""
-    from backend.services.chat import prepare_reply
-
-    clock = time.perf_counter()
-    guard = policy.guardrails.prompt_injection
-    if guard.enabled and looks_like_prompt_injection(message, guard.patterns):
-        return Reply(guard.reply, latency_ms=_ms_since(clock), prompt_layer_ms=_ms_since(clock))
-    if policy.before_reply(TurnFacts(message=message)):
-        layer_ms = _ms_since(clock)
-        handoff = policy.handoff_message(HANDOFF_AT)
-        return Reply(handoff, escalated=True, latency_ms=layer_ms, prompt_layer_ms=layer_ms)
-    prepared = prepare_reply(assistant, [], message, None)
-    layer_ms = _ms_since(clock)
-    generation = assistant.model.generate_blocking(prepared.prompt_messages)
-    topic = next((s["label"] for s in prepared.sources if s["type"] == "topic"), None)
-    return Reply(
-        fill_placeholders(generation.text, prepared.placeholder_values),
-        generated=True,
-        latency_ms=layer_ms + generation.latency_ms,
-        prompt_layer_ms=layer_ms,
-        generated_tokens=generation.generated_tokens,
-        generation_ms=generation.latency_ms,
-        mean_logprob=generation.mean_logprob,
-        topic=topic,
-    )
-
-
-def _bare(chat: LocalChatModel, prompt: SupportPrompt, message: str) -> Reply:
-    """The model alone: its template with no context, no policy; placeholders still filled."""
-    generation = chat.generate_blocking(prompt.render([], message, ""))
-    return Reply(
-        fill_placeholders(generation.text, prompt.placeholder_values([], message)),
-        generated=True,
-        latency_ms=generation.latency_ms,
-        generated_tokens=generation.generated_tokens,
-        generation_ms=generation.latency_ms,
-        mean_logprob=generation.mean_logprob,
-    )
-
-
-def _nearest_reply(solved: SolvedTicketIndex, message: str) -> Reply:
-    """The reply of the training ticket whose request is the most similar."""
-    clock = time.perf_counter()
-    (nearest,) = solved.nearest(embed([message])[0], 1)
-    return Reply(nearest.metadata["reply"], latency_ms=_ms_since(clock))
-
-
-def _ms_since(clock: float) -> float:
-    return (time.perf_counter() - clock) * 1000
-
-
 def _on_intent_share(
     judged: Sequence[str | None], intents: Sequence[str | None], known: Collection[str]
 ) -> float | None:
@@ -393,19 +303,23 @@ def _variant_metrics(
     should_escalate: list[bool],
     policy: EscalationPolicy,
     seconds: float,
+    facts: FactCheck,
 ) -> dict:
     texts = [r.text for r in replies]
     references = [t.reply for t in tickets]
     generated = [r for r in replies if r.generated]
     escalation = escalation_scores([r.escalated for r in replies], should_escalate)
     topics = [(r.topic, t.intent) for r, t in zip(replies, tickets, strict=True) if r.topic]
-    timed = [r for r in replies if r.latency_ms is not None and (r.generated or not generated)]
+    by_model = [r for r in replies if r.answered_by_model]
+    timed = [r for r in (by_model or replies) if r.latency_ms is not None]
     return {
         "replies": len(replies),
         # over the tickets whose intent the judge knows (it was in the training split)
         "on_intent": _on_intent_share(judged, [t.intent for t in tickets], known_intents),
         "similarity": statistics.fmean(similarities),
         "rouge_l": statistics.fmean(rouge_l(texts, references)),
+        # replies naming an order number, amount, address or name given by nobody
+        "unsupported_facts": facts.rate(texts, [t.customer_text for t in tickets]),
         "escalation_precision": escalation.pop("precision"),
         "escalation_recall": escalation.pop("recall"),
         **escalation,
@@ -414,6 +328,7 @@ def _variant_metrics(
             [r.generated_tokens for r in generated], [r.generation_ms or 0.0 for r in generated]
         ),
         "generated": len(generated),
+        "ranked": sum(r.ranked for r in replies),  # solved replies the model chose (served path)
         "mean_generated_tokens": statistics.fmean(r.generated_tokens for r in generated)
         if generated
         else None,
@@ -429,6 +344,48 @@ def _variant_metrics(
         else None,
         "seconds": seconds,
     }
+
+
+def per_intent(
+    tickets: Sequence[TicketExample],
+    judged: dict[str, list[str | None]],
+    known_intents: Collection[str],
+    base_knows: Collection[str],
+) -> dict[str, dict]:
+    """On-intent rate of each variant for each intent, and whether the base model knows it.
+
+    An intent the base's topic classifier knows is generic support it was trained on; one it
+    does not know is the company's own, which only the tickets can teach.
+    """
+    rows: dict[str, dict] = {}
+    for intent in sorted({t.intent for t in tickets if t.intent in known_intents}):
+        indices = [i for i, t in enumerate(tickets) if t.intent == intent]
+        rows[intent] = {
+            "tickets": len(indices),
+            "known_to_base": intent in base_knows,
+            "on_intent": {
+                name: sum(js[i] == intent for i in indices) / len(indices)
+                for name, js in judged.items()
+            },
+        }
+    return rows
+
+
+def intent_groups(per_intent_rows: dict[str, dict], variants: Collection[str]) -> dict[str, dict]:
+    """On-intent rate per variant over the intents the base knows, and over the new ones."""
+    groups: dict[str, dict] = {}
+    for group, known in (("known to the base", True), ("new to the base", False)):
+        rows = [r for r in per_intent_rows.values() if r["known_to_base"] is known]
+        count = sum(r["tickets"] for r in rows)
+        if count:
+            groups[group] = {
+                "intents": len(rows),
+                "tickets": count,
+                "on_intent": {
+                    v: sum(r["on_intent"][v] * r["tickets"] for r in rows) / count for v in variants
+                },
+            }
+    return groups
 
 
 def winners(variants: dict[str, dict]) -> dict[str, list[str]]:
@@ -500,179 +457,6 @@ def _samples(
         }
         for i in chosen
     ]
-
-
-def write_outputs(
-    metrics: dict,
-    replies: dict[str, list[Reply]],
-    tickets: list[TicketExample],
-    judged: dict[str, list],
-    output_dir: Path,
-) -> None:
-    """report.md, metrics.json, chart.png and replies.jsonl into `output_dir`."""
-    output_dir.mkdir(parents=True, exist_ok=True)
-    (output_dir / "metrics.json").write_text(json.dumps(metrics, indent=2))
-    with (output_dir / "replies.jsonl").open("w", encoding="utf-8") as out:
-        for index, ticket in enumerate(tickets):
-            row = {
-                "request": ticket.customer_text,
-                "intent": ticket.intent,
-                "reference": ticket.reply,
-                **{
-                    name: {**asdict(rs[index]), "judged_intent": judged[name][index]}
-                    for name, rs in replies.items()
-                },
-            }
-            out.write(json.dumps(row) + "\n")
-    plot_comparison(metrics, output_dir / "chart.png")
-    (output_dir / "report.md").write_text(markdown_report(metrics))
-
-
-def plot_comparison(metrics: dict, path: Path) -> Path:
-    """Grouped bars: on-intent, similarity and ROUGE-L of each variant, the judge's ceiling."""
-    from training.plots import plt
-
-    groups = [("on_intent", "on-intent rate"), ("similarity", "similarity"), ("rouge_l", "ROUGE-L")]
-    names = list(metrics["variants"])
-    width = 0.8 / len(names)
-    figure, axes = plt.subplots(figsize=(8, 4.2), dpi=110)
-    for offset, name in enumerate(names):
-        values = [metrics["variants"][name].get(key) or 0.0 for key, _ in groups]
-        xs = [g + (offset - (len(names) - 1) / 2) * width for g in range(len(groups))]
-        bars = axes.bar(xs, values, width, label=CHART_LABELS.get(name, name))
-        axes.bar_label(bars, labels=[f"{v:.2f}" for v in values], fontsize=7, padding=2)
-    if (ceiling := metrics.get("judge_on_references")) is not None:
-        axes.hlines(
-            ceiling, -0.45, 0.45, colors="black", linestyles="dashed", linewidth=1,
-            label=f"judge on the references ({ceiling:.2f})",
-        )  # fmt: skip
-    axes.set_xticks(range(len(groups)), [label for _, label in groups])
-    axes.set_ylim(0, 1.12)
-    axes.set_ylabel("score (higher is better)")
-    axes.set_title(
-        f"Adapter {metrics['adapter']}: {metrics['held_out_tickets']} held-out tickets",
-        fontsize=10,
-    )
-    axes.grid(axis="y", alpha=0.3)
-    axes.legend(fontsize=8, loc="upper right", ncols=2)
-    figure.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path)
-    plt.close(figure)
-    return path
-
-
-def _format(metric: str, value: float | None) -> str:
-    if value is None:
-        return "n/a"
-    if metric in ("on_intent", "escalation_precision", "escalation_recall"):
-        return f"{value:.1%}"
-    if metric == "median_latency_ms":
-        return f"{value:,.0f} ms" if value >= 10 else f"{value:.1f} ms"
-    if metric in ("tokens_per_s", "tokens"):
-        return f"{value:,.0f}"
-    return f"{value:.3f}"
-
-
-def summary_table(metrics: dict) -> str:
-    """The variants and their metrics as a markdown table, the best value of each in bold."""
-    header = "| variant | " + " | ".join(label for label, _ in METRICS.values()) + " |"
-    lines = [header, "|---" * (len(METRICS) + 1) + "|"]
-    best = metrics["winners"]
-    for name, values in metrics["variants"].items():
-        cells = []
-        for metric in METRICS:
-            text = _format(metric, values.get(metric))
-            cells.append(f"**{text}**" if name in best.get(metric, ()) else text)
-        lines.append(f"| {VARIANTS[name]} | " + " | ".join(cells) + " |")
-    return "\n".join(lines)
-
-
-def markdown_report(metrics: dict) -> str:
-    """The human-readable report: setup, table, winners, escalation, samples."""
-    variants, hw = metrics["variants"], metrics["hardware"]
-    ceiling = metrics["judge_on_references"]
-    lines = [
-        f"# Evaluation of adapter {metrics['adapter']}",
-        "",
-        f"Base model `{metrics['base_model']}` (prompt `{metrics['prompt_versions']['base']}`),"
-        f" adapter prompt `{metrics['prompt_versions']['adapter']}`. Tickets: "
-        f"{metrics['data'] or 'approved tickets in the database'} ({metrics['tickets']}):"
-        f" {metrics['train_tickets']} for training, {metrics['held_out_tickets']} held-out tickets"
-        " answered (the fixed split by request text).",
-        ""
-        if metrics["same_data_as_training"]
-        else "\n**Note:** these tickets are not the data"
-        " the adapter was trained on (its data hash differs).\n",
-        summary_table(metrics),
-        "",
-        "Best per metric: "
-        + "; ".join(
-            f"{METRICS[m][0]}: {', '.join(CHART_LABELS[n] for n in names)}"
-            for m, names in metrics["winners"].items()
-        )
-        + ".",
-        "",
-        "![on-intent, similarity and ROUGE-L per variant](chart.png)",
-        "",
-        "- **on-intent**: share of replies a MiniLM classifier, fitted on the training tickets'"
-        " reference replies, assigns to the ticket's intent"
-        + (
-            f"; it scores the held-out reference replies {ceiling:.1%} (the ceiling)."
-            if ceiling is not None
-            else " (no intents in these tickets: not measured)."
-        ),
-        "- **similarity**: MiniLM cosine similarity of reply and reference reply (mean);"
-        " **ROUGE-L**: F-measure of the longest common subsequence of words (`rouge-score`,"
-        " stemmed; mean).",
-        f"- **escalation**: {metrics['should_escalate']} held-out tickets should go to a person"
-        f" (escalated, or intent `{HUMAN_INTENT}`); the escalation policy belongs to the prompt"
-        " layer, so only the prompt-layer variants can hand over.",
-        "- **latency**: median time from the message to the whole reply, generated replies only"
-        " (prompt layer included); **tokens/s**: generated tokens per second of generation.",
-        "",
-        "| variant | escalated | of them right | precision | recall | prompt layer (median)"
-        " | mean reply tokens | low-confidence withheld | time |",
-        "|---|---|---|---|---|---|---|---|---|",
-    ]
-    for name, v in variants.items():
-        lines.append(
-            f"| {CHART_LABELS[name]} | {v['escalated']} | {v['true_positives']}"
-            f" | {_format('escalation_precision', v['escalation_precision'])}"
-            f" | {_format('escalation_recall', v['escalation_recall'])}"
-            f" | {_format('median_latency_ms', v['median_prompt_layer_ms'])}"
-            f" | {_format('tokens', v['mean_generated_tokens'])}"
-            f" | {_format('on_intent', v['low_confidence_rate'])}"
-            f" | {format_duration(v['seconds'])} |"
-        )
-    lines += [
-        "",
-        f"Decoding: {metrics['decoding']}, at most {metrics['max_new_tokens']} new tokens"
-        f" (adapter merged: {metrics['merged_adapter']}). Hardware: {hw['cpu']},"
-        f" {hw['cpu_cores']} cores, device {hw['device']}"
-        + (f" ({hw['gpu']})" if hw["gpu"] else "")
-        + f". Total time {format_duration(metrics['seconds']['total'])}.",
-        "",
-        "## Sample replies",
-        "",
-    ]
-    for sample in metrics["samples"]:
-        lines += [
-            f"**{sample['intent'] or 'no intent'}**: {_quote(sample['request'])}",
-            "",
-            f"- reference: {_quote(sample['reference'])}",
-        ]
-        for name, reply in sample["replies"].items():
-            mark = " (hand-off)" if reply["escalated"] else ""
-            judged = f" [judged: {reply['judged_intent']}]" if reply["judged_intent"] else ""
-            lines.append(f"- {CHART_LABELS[name]}{mark}{judged}: {_quote(reply['text'])}")
-        lines.append("")
-    return "\n".join(lines)
-
-
-def _quote(text: str) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= SAMPLE_CHARS else text[: SAMPLE_CHARS - 1] + "…"
 
 
 def recorded_base_model(adapter_dir: Path) -> str | None:

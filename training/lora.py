@@ -20,7 +20,9 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
 import yaml
+from langchain_core.documents import Document
 from peft import LoraConfig, PeftModel, get_peft_model
 from transformers import (
     DataCollatorForSeq2Seq,
@@ -77,8 +79,23 @@ class LoraTrainArgs:
     max_steps: int = field(default=-1, metadata={"help": "Overrides num_train_epochs when > 0."})
     per_device_train_batch_size: int = 16
     max_length: int = 256
-    train_minutes: float | None = field(
-        default=None, metadata={"help": "Stop training after this many minutes."}
+    solved_reply: str = field(
+        default="closest",
+        metadata={
+            "help": "Which retrieved solved reply a training example shows, where the prompt has"
+            " one: `closest` (the candidate most like the ticket's own reply, so that the model"
+            " learns to copy from its prompt) or `nearest` (the top one, as serving shows).",
+            "choices": ["closest", "nearest"],
+        },
+    )
+    reply_strategy: str = field(
+        default="rank_solved",
+        metadata={
+            "help": "How the adapter answers when it serves: `rank_solved` (it ranks the solved"
+            " replies retrieval found for the message's topic and sends the best, writing its"
+            " own only when there are none) or `generate` (it always writes).",
+            "choices": ["rank_solved", "generate"],
+        },
     )
     seed: int = 0
 
@@ -135,7 +152,9 @@ def train_adapter(
     if {"solved_reply", "tickets"} & set(prompt.context_blocks):
         print(f"[lora] indexing {len(train)} solved tickets for the prompt's context", flush=True)
         solved = SolvedTicketIndex.of(train)
-    train_examples = _examples(train, prompt, topics, solved, gold_topics=True, own_index=True)
+    train_examples = _examples(
+        train, prompt, topics, solved, gold_topics=True, own_index=True, pick=args.solved_reply
+    )
     held_out_examples = _examples(held_out, prompt, topics, solved, gold_topics=False)
 
     device = pick_device("auto")
@@ -154,7 +173,6 @@ def train_adapter(
     epoch_steps = math.ceil(args.num_train_epochs * steps_per_epoch)
     max_steps = max(1, args.max_steps if args.max_steps > 0 else epoch_steps)
     use_bf16 = bf16_is_fast(device)
-    budget = args.train_minutes * 60 if args.train_minutes else None
     with tempfile.TemporaryDirectory(prefix="lora-trainer-") as scratch:
         trainer = Trainer(
             model=model,
@@ -172,7 +190,7 @@ def train_adapter(
             eval_dataset=held_out_rows or None,
             data_collator=DataCollatorForSeq2Seq(tokenizer, padding=True, pad_to_multiple_of=8),
             processing_class=tokenizer,
-            callbacks=[ProgressPrinter("lora", time_budget_s=budget)],
+            callbacks=[ProgressPrinter("lora")],
         )
         trainer.remove_callback(PrinterCallback)
         trainer.train()
@@ -186,6 +204,7 @@ def train_adapter(
         "base_model": base.name,
         "base_model_path": base.path,
         "prompt_version": prompt.version,
+        "reply_strategy": args.reply_strategy,
         "data_hash": hash_,
         "train_tickets": len(train),
         "held_out_tickets": len(held_out),
@@ -262,17 +281,25 @@ def _examples(
     solved: SolvedTicketIndex | None,
     gold_topics: bool,
     own_index: bool = False,
+    pick: str = "nearest",
 ) -> list[SupportExample]:
-    """Training examples as serving renders them, with the nearest ticket of `solved` if given.
+    """Training examples as serving renders them, with a retrieved ticket of `solved` if given.
 
     `own_index`: `tickets` are the ones `solved` indexes, so their embeddings are reused.
+    `pick`: show the nearest ticket, or the retrieved one whose reply is closest to the target.
     """
     labels = [_topic(t, topics, gold=gold_topics) for t in tickets]
     if solved is None:
         return [ticket_example(t, prompt, label) for t, label in zip(tickets, labels, strict=True)]
     vectors = solved.vectors if own_index else embed([t.customer_text for t in tickets])
+
+    def shown(ticket: TicketExample, label: str | None, vector: np.ndarray) -> Document | None:
+        if pick == "closest":
+            return solved.closest_solved(ticket.customer_text, vector, label, ticket.reply)
+        return solved.nearest_solved(ticket.customer_text, vector, label)
+
     return [
-        ticket_example(t, prompt, label, solved.nearest_solved(t.customer_text, vector, label))
+        ticket_example(t, prompt, label, shown(t, label, vector))
         for t, label, vector in zip(tickets, labels, vectors, strict=True)
     ]
 

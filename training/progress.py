@@ -12,11 +12,10 @@ def format_duration(seconds: float) -> str:
 
 
 class ProgressPrinter(TrainerCallback):
-    """Prints one line per logging step, and stops training when the time budget is spent."""
+    """Prints one line per logging step: step, loss, tokens/s, elapsed time and ETA."""
 
-    def __init__(self, label: str, time_budget_s: float | None = None) -> None:
+    def __init__(self, label: str) -> None:
         self.label = label
-        self.time_budget_s = time_budget_s
         self._started = 0.0
 
     def on_train_begin(
@@ -24,14 +23,6 @@ class ProgressPrinter(TrainerCallback):
     ) -> None:
         self._started = time.perf_counter()
         print(f"[{self.label}] training {state.max_steps} steps", flush=True)
-
-    def on_step_end(
-        self, args: TrainingArguments, state: TrainerState, control: TrainerControl, **kwargs
-    ) -> None:
-        elapsed = time.perf_counter() - self._started
-        if self.time_budget_s is not None and elapsed > self.time_budget_s:
-            print(f"[{self.label}] time budget reached at step {state.global_step}", flush=True)
-            control.should_training_stop = True
 
     def on_log(
         self,

@@ -24,9 +24,9 @@ from prompts.context import TICKET_CANDIDATES, prefer_topic, solved_ticket_docum
 from prompts.embeddings import embed
 from prompts.placeholders import delexicalize, reply_values
 from prompts.topics import Topic
+from training.eval_metrics import rouge_l
 from training.sft import SupportExample
-
-HELD_OUT_PERCENT = 10
+from training.split import is_held_out_text
 
 
 @dataclass(frozen=True)
@@ -59,8 +59,7 @@ def file_tickets(path: Path) -> list[TicketExample]:
 
 def is_held_out(ticket: TicketExample) -> bool:
     """Whether the ticket belongs to the fixed held-out split (about 10 %)."""
-    digest = hashlib.sha256(ticket.customer_text.strip().lower().encode()).digest()
-    return int.from_bytes(digest[:4], "big") % 100 < HELD_OUT_PERCENT
+    return is_held_out_text(ticket.customer_text)
 
 
 def split_tickets(
@@ -130,6 +129,23 @@ class SolvedTicketIndex(BaseRetriever):
         candidates = self.nearest(vector, self.k, exclude=request)
         ranked = prefer_topic(candidates, Topic(topic, 1.0) if topic else None)
         return ranked[0] if ranked else None
+
+    def closest_solved(
+        self, request: str, vector: np.ndarray, topic: str | None, reply: str
+    ) -> Document | None:
+        """Of the tickets serving would retrieve for `request`, the one whose reply is most like
+        `reply` (ROUGE-L), among those of `topic` when there are any.
+
+        For training examples: a model shown a reply it can largely copy learns to copy from
+        its prompt, which it then does with whatever serving retrieves.
+        """
+        candidates = self.nearest(vector, self.k, exclude=request)
+        same_topic = [d for d in candidates if topic and d.metadata.get("intent") == topic]
+        pool = same_topic or candidates
+        if not pool:
+            return None
+        overlaps = rouge_l([d.metadata["reply"] for d in pool], [reply] * len(pool))
+        return pool[max(range(len(pool)), key=overlaps.__getitem__)]
 
     def _get_relevant_documents(
         self, query: str, *, run_manager: CallbackManagerForRetrieverRun

@@ -71,8 +71,8 @@ class Settings(BaseSettings):
         1, ge=1, description="Generations run at once per process; more queue."
     )
 
-    starter_train_minutes: float = Field(
-        7.0, gt=0, description="Training budget when building the starter model."
+    starter_steps: int = Field(
+        1900, ge=1, description="Training steps of the starter model (fixed, with a fixed seed)."
     )
     first_adapter: bool = Field(
         True,

@@ -24,6 +24,8 @@ class Generation:
     mean_logprob: float | None
     latency_ms: float
     first_token_ms: float | None
+    from_solved_ticket: bool = False  # a solved ticket's reply, ranked first by the model
+    solved_ticket_id: str | None = None
 
 
 class GenerationError(RuntimeError):
@@ -47,11 +49,3 @@ class ChatModel(Protocol):
     def stream(self, messages: ChatMessages) -> AsyncIterator[str | Generation]:
         """Text deltas as they are generated, then one final `Generation`."""
         ...
-
-
-async def generate(model: ChatModel, messages: ChatMessages) -> Generation:
-    """The whole reply of `model` to `messages`."""
-    async for item in model.stream(messages):
-        if isinstance(item, Generation):
-            return item
-    raise GenerationError("the model stream ended without a reply")

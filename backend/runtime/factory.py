@@ -79,6 +79,9 @@ def load_assistant(
         SupportPrompt(version, company),
         ContextAssembler(topics, articles, tickets, tickets_shown=settings.ticket_results),
         adapter_dir=adapter,
+        reply_strategy=adapter_info(adapter).get("reply_strategy", "generate")
+        if adapter
+        else "generate",
     )
 
 

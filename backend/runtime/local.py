@@ -7,7 +7,7 @@
 import asyncio
 import threading
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -22,6 +22,7 @@ from transformers import (
 from transformers.tokenization_utils_base import PreTrainedTokenizerBase
 
 from backend.runtime.base import Generation, GenerationError, ModelInfo
+from backend.runtime.solved_replies import SolvedReply, rank_solved_replies
 from prompts import ChatMessages
 from prompts.guardrails import escape_special_tokens
 
@@ -155,6 +156,15 @@ class LocalChatModel:
         finally:
             stop.set()
 
+    async def rank_solved(
+        self, messages: ChatMessages, replies: Sequence[SolvedReply]
+    ) -> Generation:
+        """The solved reply this model ranks first, scored on the generation thread pool."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(
+            self._executor, rank_solved_replies, self, messages, replies
+        )
+
     def generate_blocking(
         self,
         messages: ChatMessages,
@@ -192,3 +202,92 @@ class LocalChatModel:
             if streamer.first_token_at
             else None,
         )
+
+    def generate_batch(self, conversations: list[ChatMessages]) -> list[Generation]:
+        """Greedy (or sampled) replies to several prompts at once, left-padded into one batch.
+
+        For offline work such as the evaluation, where many prompts wait at once; each reply's
+        latency is the whole batch's.
+        """
+        if not conversations:
+            return []
+        started = time.perf_counter()
+        encoded = [self.encode_prompt(m, tokenize=True, return_dict=False) for m in conversations]
+        inputs = self._left_padded(encoded)
+        with torch.inference_mode():
+            output = self.model.generate(
+                **inputs,
+                generation_config=self.generation_config,
+                return_dict_in_generate=True,
+                output_scores=True,
+            )
+            token_logprobs = self.model.compute_transition_scores(
+                output.sequences, output.scores, normalize_logits=True
+            )
+        latency_ms = (time.perf_counter() - started) * 1000
+        prompt_length = inputs["input_ids"].shape[1]
+        generations = []
+        for row, logprobs in zip(output.sequences, token_logprobs, strict=True):
+            new_tokens = row[prompt_length:]
+            keep = _until_end(new_tokens, self.generation_config.eos_token_id)
+            finite = logprobs[: len(keep)][torch.isfinite(logprobs[: len(keep)])]
+            generations.append(
+                Generation(
+                    text=self.tokenizer.decode(keep, skip_special_tokens=True).strip(),
+                    generated_tokens=len(keep),
+                    mean_logprob=float(finite.mean()) if finite.numel() else None,
+                    latency_ms=latency_ms,
+                    first_token_ms=None,
+                )
+            )
+        return generations
+
+    def score_replies(self, messages: ChatMessages, replies: list[str]) -> list[float]:
+        """Mean log-probability per token of each reply as the answer to `messages`.
+
+        One forward pass over the prompt followed by each reply (and its end-of-turn token):
+        how likely this model finds the reply, comparable across replies of different lengths.
+        """
+        if not replies:
+            return []
+        prompt = self.encode_prompt(messages, tokenize=True, return_dict=False)
+        eos = self.generation_config.eos_token_id
+        end = [eos[0] if isinstance(eos, list) else eos] if eos is not None else []
+        continuations = [
+            self.tokenizer(reply, add_special_tokens=False)["input_ids"] + end for reply in replies
+        ]
+        budget = self.context_window - len(prompt)
+        continuations = [c[: max(1, budget)] for c in continuations]
+        inputs = self._left_padded([prompt + c for c in continuations])
+        with torch.inference_mode():
+            logits = self.model(**inputs).logits.float()
+        logprobs = torch.log_softmax(logits[:, :-1], dim=-1)
+        targets = inputs["input_ids"][:, 1:]
+        picked = logprobs.gather(-1, targets.unsqueeze(-1)).squeeze(-1)
+        width = inputs["input_ids"].shape[1]
+        scores = []
+        for row, continuation in enumerate(continuations):
+            # The continuation ends the row (left padding); target index t predicts token t + 1.
+            start = width - len(continuation) - 1
+            scores.append(float(picked[row, start:].mean()))
+        return scores
+
+    def _left_padded(self, sequences: list[list[int]]) -> dict[str, torch.Tensor]:
+        width = max(len(s) for s in sequences)
+        pad = self.tokenizer.pad_token_id or 0
+        ids = torch.full((len(sequences), width), pad, dtype=torch.long)
+        mask = torch.zeros((len(sequences), width), dtype=torch.long)
+        for row, sequence in enumerate(sequences):
+            ids[row, width - len(sequence) :] = torch.tensor(sequence, dtype=torch.long)
+            mask[row, width - len(sequence) :] = 1
+        device = self.model.device
+        return {"input_ids": ids.to(device), "attention_mask": mask.to(device)}
+
+
+def _until_end(tokens: torch.Tensor, eos: int | list[int] | None) -> torch.Tensor:
+    """The generated tokens before the first end-of-sequence (padding follows it in a batch)."""
+    ends = {eos} if isinstance(eos, int) else set(eos or ())
+    for index, token in enumerate(tokens.tolist()):
+        if token in ends:
+            return tokens[:index]
+    return tokens

@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 from backend.models import Adapter, AdapterPromotion
 from training.adapters import adapter_info
 
-GATE_METRIC = ("variants", "both", "on_intent")
+GATE_VARIANT = "served_variant"  # the variant of the evaluation that the adapter serves as
 # With no adapter serving, the base model behind the prompt layer serves: the bar to beat.
 BASE_METRIC = ("variants", "prompt", "on_intent")
 
@@ -108,8 +108,13 @@ def gate_refusal(candidate: Adapter, current: Adapter | None) -> str | None:
 
 
 def gate_score(adapter: Adapter) -> float | None:
-    """The adapter's on-intent rate with the prompt layer, from its evaluation (None: none yet)."""
-    return _metric(adapter, GATE_METRIC)
+    """The adapter's on-intent rate as it serves, from its evaluation (None: none yet).
+
+    That is its served path (ranking solved replies, for an adapter that does), else its own
+    replies behind the prompt layer.
+    """
+    served = (adapter.metrics or {}).get(GATE_VARIANT, "both")
+    return _metric(adapter, ("variants", served, "on_intent"))
 
 
 def _metric(adapter: Adapter, path: tuple[str, ...]) -> float | None:

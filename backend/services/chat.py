@@ -18,6 +18,7 @@ from backend.models.columns import utcnow
 from backend.runtime.assistant import Assistant
 from backend.runtime.base import Generation
 from backend.runtime.holder import AssistantUnavailableError
+from backend.runtime.solved_replies import SolvedReply, solved_replies
 from backend.services.conversations import (
     conversation_messages,
     find_conversation,
@@ -51,6 +52,7 @@ class StartedTurn:
     prompt_messages: ChatMessages
     sources: list[dict[str, Any]] = field(default_factory=list)
     placeholder_values: dict[str, str] = field(default_factory=dict)
+    solved_replies: list[SolvedReply] = field(default_factory=list)
 
     @property
     def system_prompt(self) -> str:
@@ -120,19 +122,21 @@ def start_turn(
         prepared.prompt_messages,
         prepared.sources,
         prepared.placeholder_values,
+        prepared.solved_replies,
     )
 
 
 @dataclass(frozen=True)
 class PreparedReply:
-    """The prompt for a reply, what it is grounded in, and the values of its placeholders."""
+    """The prompt for a reply, what it is grounded in, and the values of its placeholders.
+
+    `solved_replies`: for an assistant that ranks them, the candidate replies of solved tickets.
+    """
 
     prompt_messages: ChatMessages
     sources: list[dict[str, Any]]
     placeholder_values: dict[str, str]
-
-    def __iter__(self):
-        return iter((self.prompt_messages, self.sources, self.placeholder_values))
+    solved_replies: list[SolvedReply] = field(default_factory=list)
 
 
 def prepare_reply(
@@ -151,7 +155,10 @@ def prepare_reply(
         prompt.context_text(context),
     )
     return PreparedReply(
-        messages, context.sources(), prompt.placeholder_values(history, message, customer)
+        messages,
+        context.sources(),
+        prompt.placeholder_values(history, message, customer),
+        solved_replies(prompt, context) if assistant.ranks_solved_replies else [],
     )
 
 
@@ -196,7 +203,7 @@ def record_reply(
         "latency_ms": generation.latency_ms,
         "generated_tokens": generation.generated_tokens,
         "mean_logprob": generation.mean_logprob,
-        "sources": turn.sources,
+        "sources": turn.sources + _answered_with(generation),
     }
     with Session(engine) as session:
         conversation = session.get_one(Conversation, turn.conversation_id)
@@ -211,6 +218,13 @@ def record_reply(
             session.add(message)
         session.commit()
         return _response(conversation, turn.new_token, message)
+
+
+def _answered_with(generation: Generation) -> list[dict[str, Any]]:
+    """A source naming the solved ticket whose reply was sent, if one was."""
+    if not generation.from_solved_ticket:
+        return []
+    return [{"type": "solved_reply", "id": generation.solved_ticket_id}]
 
 
 def escalate_failed_turn(

@@ -16,6 +16,7 @@ from backend.api.schemas import ChatResponse
 from backend.core.metrics import REPLIES, observe_generation
 from backend.runtime.assistant import Assistant
 from backend.runtime.base import Generation, GenerationError
+from backend.runtime.solved_replies import reply_stream
 from backend.services.chat import StartedTurn, escalate_failed_turn, record_reply
 from prompts.escalation import EscalationPolicy
 from prompts.guardrails import StreamingLeakGuard
@@ -58,7 +59,7 @@ async def _produce(
         guard = StreamingLeakGuard(
             turn.system_prompt if leak_rule.enabled else "", leak_rule.min_words
         )
-        async for item in assistant.model.stream(turn.prompt_messages):
+        async for item in reply_stream(assistant.model, turn.prompt_messages, turn.solved_replies):
             if isinstance(item, Generation):
                 generation = item
             elif text := guard.feed(filler.feed(item)):

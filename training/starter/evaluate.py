@@ -4,7 +4,7 @@
 
 Each held-out request gets its topic from the starter's topic classifier and its reply from the
 model; placeholders are filled with the conversation's company facts and order number. Reported:
-the on-intent rate (a MiniLM classifier recovers the request's intent from the reply), how often
+the on-intent rate (a TF-IDF classifier recovers the request's intent from the reply), how often
 order numbers and company facts come out exactly, and how often a reply names a website or email
 of another company.
 """
@@ -22,7 +22,7 @@ from prompts import ContextAssembler, ContextRequest, SupportPrompt
 from prompts.placeholders import fill_placeholders
 from prompts.topics import TopicClassifier
 from training.demo_data import Conversation, general_conversations
-from training.eval_metrics import fit_intent_judge, judged_intents, on_intent_rate
+from training.eval_metrics import IntentJudge, on_intent_rate
 from training.starter.artifact import build_info
 from training.starter.build import company_facts_of, split_by_phrasing
 
@@ -36,8 +36,8 @@ def evaluate_starter(model_dir: Path, limit: int | None = None) -> dict:
     lexical = general_conversations(seed=info["seed"])
     train, held_out = split_by_phrasing(lexical, info["held_out_fraction"])
     held_out = held_out[:limit]
-    # The judge: the same MiniLM classifier, fitted on reference replies instead of requests.
-    judge = fit_intent_judge([c.turns[-1].text for c in train], [c.intent for c in train])
+    # The judge reads intents from replies with TF-IDF, independently of the MiniLM topic model.
+    judge = IntentJudge([c.turns[-1].text for c in train], [c.intent for c in train])
     topics = TopicClassifier.load(model_dir)
     if topics is None:
         raise FileNotFoundError(f"{model_dir} has no topic classifier")
@@ -64,7 +64,7 @@ def evaluate_starter(model_dir: Path, limit: int | None = None) -> dict:
 
     intents = [c.intent for c in held_out]
     pairs = list(zip(held_out, replies, strict=True))
-    judged = judged_intents(judge, replies)
+    judged = judge.judge(replies)
     return {
         "model": str(model_dir),
         "held_out_conversations": len(held_out),

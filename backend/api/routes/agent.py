@@ -18,7 +18,8 @@ from backend.api.agent_schemas import (
 )
 from backend.api.deps import AgentDep, AssistantDep, EngineDep, SessionDep
 from backend.models import Conversation, MessagePublic
-from backend.runtime.base import GenerationError, generate
+from backend.runtime.base import GenerationError
+from backend.runtime.solved_replies import whole_reply
 from backend.services import handoff, inbox
 from backend.services.chat import NothingToAnswerError, prepare_draft
 from backend.services.conversations import public_messages
@@ -73,7 +74,9 @@ async def suggest_draft(
     except NothingToAnswerError as error:
         raise HTTPException(status.HTTP_409_CONFLICT, detail=str(error)) from error
     try:
-        generation = await generate(assistant.model, prepared.prompt_messages)
+        generation = await whole_reply(
+            assistant.model, prepared.prompt_messages, prepared.solved_replies
+        )
     except GenerationError as error:
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail=str(error)) from error
     return Draft(
