@@ -15,7 +15,7 @@ from langchain_core.runnables import Runnable, RunnableLambda
 
 from prompts.company import CompanyFacts, render_company_facts
 from prompts.context import CustomerFacts, ReplyContext
-from prompts.placeholders import delexicalize, reply_values
+from prompts.placeholders import delexicalize, reply_values, without_names
 from prompts.templates import load_template
 
 ChatMessages = list[dict[str, str]]
@@ -121,9 +121,11 @@ class SupportPrompt:
         return self.without_its_facts(solved_ticket)
 
     def without_its_facts(self, solved_ticket: Document) -> str:
-        """A solved ticket's reply with its own facts as placeholders, to fill for a customer."""
-        values = reply_values(self.company, [solved_ticket.metadata["customer_text"]])
-        return delexicalize(solved_ticket.metadata["reply"], values)
+        """A solved ticket's reply with its own facts as placeholders, to fill for a customer,
+        and without the name its customer signed with."""
+        request = solved_ticket.metadata["customer_text"]
+        reply = delexicalize(solved_ticket.metadata["reply"], reply_values(self.company, [request]))
+        return without_names(reply, request)
 
     def render(
         self, history: Sequence[HistoryTurn], message: str, context: str = ""

@@ -15,11 +15,10 @@ from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from langchain_core.runnables import Runnable, RunnableLambda, RunnableParallel
 
-from prompts.topics import Topic, TopicClassifier, topic_context
+from prompts.topics import UNSURE_TOPIC, Topic, TopicClassifier, topic_context
 
 ContextBlock = Literal["customer", "articles", "tickets", "topic", "solved_reply"]
 
-UNSURE_TOPIC = 0.5
 ARTICLE_CHARS = 700  # per article in the prompt: the start of the body says what it is about
 MAX_ORDERS_IN_PROMPT = 5
 # Solved tickets a retriever returns for one reply, before those of the message's topic come first.
@@ -70,10 +69,11 @@ class ReplyContext:
     candidates: list[Document] = field(default_factory=list)  # every ticket retrieved
 
     def tickets_of_topic(self) -> list[Document]:
-        """The retrieved tickets of the message's topic, best first, when the topic is sure."""
-        if self.topic is None or self.topic.score < UNSURE_TOPIC:
-            return []
-        return [d for d in self.candidates if d.metadata.get("intent") == self.topic.label]
+        """The retrieved tickets of the message's topic, best first; all of them when none is
+        of that topic (or no topic is known): a reply to rank should answer what was asked."""
+        label = self.topic.label if self.topic else None
+        same = [d for d in self.candidates if label and d.metadata.get("intent") == label]
+        return same or list(self.candidates)
 
     def render(self, blocks: Sequence[ContextBlock]) -> str:
         """The context text a template with these blocks puts into the prompt."""

@@ -35,6 +35,38 @@ def reply_values(
     }
 
 
+# "I'm Noah", "this is Noah", "my name is Noah", "- Noah", "Thanks, Noah": how customers sign.
+_INTRODUCTION = r"\bI'?m|\bI am|\bthis is|\bname is|\bname's"
+_CUSTOMER_NAME = re.compile(
+    rf"(?:{_INTRODUCTION}|^|[-,.!]\s*|\n)\s*([A-Z][a-z]{{2,}})\s*(?:here)?[.!]?\s*$"
+    rf"|(?:{_INTRODUCTION})\s+([A-Z][a-z]{{2,}})\b"
+)
+_NAME_IN_REPLY = r"(?:,\s*{name}(?=[.!?,])|\s+{name}(?=[.!?,])|{name},\s*)"
+
+
+def customer_name(customer_texts: Iterable[str]) -> str | None:
+    """The first name the customer signed or introduced themselves with, if any."""
+    for text in customer_texts:
+        if match := _CUSTOMER_NAME.search(text.strip()):
+            return match.group(1) or match.group(2)
+    return None
+
+
+# A name right after a greeting or thanks in a reply: "Hi Noah,", "Thanks, Noah."
+_GREETED_NAME = re.compile(
+    r"\b(Hi|Hello|Hey|Dear|Thanks|Thank you|Good (?:morning|afternoon|evening)),?\s+"
+    r"[A-Z][a-z]{2,}(?=[,.!?])"
+)
+
+
+def without_names(reply: str, request: str) -> str:
+    """`reply` without the name of the customer it was written for: the one that customer
+    signed `request` with, and any name it greets or thanks ("Thanks, Noah.")."""
+    if name := customer_name([request]):
+        reply = re.sub(_NAME_IN_REPLY.format(name=re.escape(name)), "", reply)
+    return _GREETED_NAME.sub(r"\1", reply)
+
+
 def delexicalize(text: str, values: Mapping[str, str]) -> str:
     """`text` with distinctive values (website, hours, the order number, ...) as placeholders.
 

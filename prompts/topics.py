@@ -16,6 +16,7 @@ import numpy as np
 from prompts.embeddings import embed
 
 TOPIC_CLASSIFIER_FILE = "topic_classifier.json"
+UNSURE_TOPIC = 0.5  # below this probability a predicted topic is not trusted
 
 
 def topic_context(label: str) -> str:
@@ -33,11 +34,28 @@ class Topic:
 
 @dataclass(frozen=True)
 class TopicClassifier:
-    """Softmax regression from a MiniLM embedding to one of `labels`."""
+    """Softmax regression from a MiniLM embedding to one of `labels`.
+
+    One fitted on a company's tickets may `extend` the base model's: the base's, fitted on far
+    more conversations, tells the generic topics best, and this one adds the company's own. A
+    message then gets this classifier's topic when it is one the base does not know (and it is
+    sure of it), or when the base is unsure; otherwise the base's.
+    """
 
     labels: tuple[str, ...]
     weights: np.ndarray  # (n_labels, embedding_dim)
     bias: np.ndarray  # (n_labels,)
+    extends: "TopicClassifier | None" = None
+
+    @property
+    def all_labels(self) -> tuple[str, ...]:
+        """Every topic it can predict, the base's included."""
+        base = self.extends.all_labels if self.extends else ()
+        return tuple(dict.fromkeys((*self.labels, *base)))
+
+    def extending(self, base: "TopicClassifier | None") -> "TopicClassifier":
+        """This classifier extending `base` (see the class docstring)."""
+        return TopicClassifier(self.labels, self.weights, self.bias, base)
 
     @classmethod
     def fit(cls, texts: Sequence[str], labels: Sequence[str]) -> "TopicClassifier":
@@ -53,24 +71,48 @@ class TopicClassifier:
 
     def predict(self, texts: Sequence[str]) -> list[Topic]:
         """The most likely topic of each text."""
-        logits = embed(list(texts)) @ self.weights.T + self.bias
+        return self.predict_vectors(embed(list(texts)))
+
+    def predict_vectors(self, vectors: np.ndarray) -> list[Topic]:
+        """`predict` for texts already embedded (rows of `embed`)."""
+        logits = vectors @ self.weights.T + self.bias
         probabilities = np.exp(logits - logits.max(axis=1, keepdims=True))
         probabilities /= probabilities.sum(axis=1, keepdims=True)
         best = probabilities.argmax(axis=1)
-        return [Topic(self.labels[i], float(probabilities[row, i])) for row, i in enumerate(best)]
+        own = [Topic(self.labels[i], float(probabilities[row, i])) for row, i in enumerate(best)]
+        if self.extends is None:
+            return own
+        known = set(self.extends.all_labels)
+        return [
+            mine
+            if (mine.label not in known and mine.score >= UNSURE_TOPIC) or base.score < UNSURE_TOPIC
+            else base
+            for mine, base in zip(own, self.extends.predict_vectors(vectors), strict=True)
+        ]
 
     def save(self, directory: Path) -> Path:
-        """Write the classifier as JSON into `directory`."""
+        """Write the classifier as JSON into `directory` (the base it extends is the model's)."""
         path = directory / TOPIC_CLASSIFIER_FILE
-        data = {"labels": self.labels, "weights": self.weights.tolist(), "bias": self.bias.tolist()}
+        data = {
+            "labels": self.labels,
+            "weights": self.weights.tolist(),
+            "bias": self.bias.tolist(),
+            "extends_base": self.extends is not None,
+        }
         path.write_text(json.dumps(data))
         return path
 
     @classmethod
-    def load(cls, directory: Path) -> "TopicClassifier | None":
-        """The classifier saved in `directory`, or None if the model has none."""
+    def load(
+        cls, directory: Path, base: "TopicClassifier | None" = None
+    ) -> "TopicClassifier | None":
+        """The classifier saved in `directory`, or None if the model has none.
+
+        One saved as extending the base model's extends `base` (the base model's classifier).
+        """
         path = directory / TOPIC_CLASSIFIER_FILE
         if not path.is_file():
             return None
         data = json.loads(path.read_text())
-        return cls(tuple(data["labels"]), np.asarray(data["weights"]), np.asarray(data["bias"]))
+        loaded = cls(tuple(data["labels"]), np.asarray(data["weights"]), np.asarray(data["bias"]))
+        return loaded.extending(base) if data.get("extends_base") else loaded

@@ -1,4 +1,4 @@
-"""The first `supportbot serve` trains and evaluates a first adapter, promoted if it wins."""
+"""The first `supportbot serve` trains, evaluates and promotes a first adapter, because it wins."""
 
 import shutil
 
@@ -16,7 +16,7 @@ from tests.conftest import policy_file, wait_until_ready
 pytestmark = pytest.mark.slow
 
 
-def test_the_first_start_trains_and_gates_an_adapter_and_later_starts_reuse_it(
+def test_the_first_start_serves_an_adapter_that_beat_the_base_and_later_starts_reuse_it(
     tmp_path, tiny_model_dir, monkeypatch, capsys
 ):
     started_servers = []
@@ -32,10 +32,12 @@ def test_the_first_start_trains_and_gates_an_adapter_and_later_starts_reuse_it(
         engine = create_db_engine(database_url)
         with Session(engine) as session:
             (first,) = registry.list_adapters(session)
-            assert first.train_tickets > 900  # the demo shop's solved tickets
+            assert first.train_tickets > 1100  # the demo shop's solved tickets
             assert first.prompt_version == "compact-v2"
-            refusal = registry.gate_refusal(first, None)
-            serving = registry.serving_adapter(session)
+            # Through the same gate as any promotion: it beat the base behind the prompt layer.
+            assert registry.gate_refusal(first, None) is None
+            assert registry.gate_score(first) > first.metrics["variants"]["prompt"]["on_intent"]
+            assert registry.serving_adapter(session).version == first.version
         cli(["serve"])  # a later start trains nothing new
         with Session(engine) as session:
             assert [a.version for a in registry.list_adapters(session)] == [first.version]
@@ -43,11 +45,7 @@ def test_the_first_start_trains_and_gates_an_adapter_and_later_starts_reuse_it(
         get_settings.cache_clear()
     assert len(started_servers) == 2
     assert (tmp_path / "adapters" / first.version / "eval" / "report.md").is_file()
-    printed = capsys.readouterr().out
-    if refusal is None:  # it beat the base model behind the prompt layer
-        assert serving.version == first.version and f"Promoted adapter {first.version}" in printed
-    else:
-        assert serving is None and f"not promoted: {refusal}" in printed
+    assert f"Promoted adapter {first.version}" in capsys.readouterr().out
 
     settings = Settings(
         data_dir=tmp_path,
@@ -57,7 +55,6 @@ def test_the_first_start_trains_and_gates_an_adapter_and_later_starts_reuse_it(
     )
     with TestClient(create_app(settings)) as client:
         wait_until_ready(client)
-        served = client.get("/api/info").json()["adapter_version"]
-        assert served == (first.version if refusal is None else None)
+        assert client.get("/api/info").json()["adapter_version"] == first.version
         reply = client.post("/api/chat", json={"message": "Where is my order 48213?"})
         assert reply.status_code == 200 and reply.json()["reply"]

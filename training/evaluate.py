@@ -108,6 +108,7 @@ def evaluate_adapter(
     limit: int | None = None,
     max_new_tokens: int = DEFAULT_MAX_NEW_TOKENS,
     tickets_shown: int = 2,
+    min_retrieval_score: float = 0.0,
     repetition_penalty: float = 1.0,
     device: torch.device | None = None,
     merge_adapter: bool = True,
@@ -142,7 +143,7 @@ def evaluate_adapter(
     )
 
     base_topics = TopicClassifier.load(Path(base_path)) if Path(base_path).is_dir() else None
-    adapter_topics = TopicClassifier.load(adapter_dir) or base_topics
+    adapter_topics = TopicClassifier.load(adapter_dir, base=base_topics) or base_topics
     base_prompt = SupportPrompt(
         base_prompt_version or trained_prompt_version(Path(base_path)), company
     )
@@ -171,7 +172,7 @@ def evaluate_adapter(
         return LocalChatModel(model, tokenizer, ModelInfo(base_path), config)
 
     progress(f"[eval] indexing the {len(train)} training tickets for retrieval")
-    solved = SolvedTicketIndex.of(train)
+    solved = SolvedTicketIndex.of(train, min_retrieval_score)
 
     def prompt_layer(topics: TopicClassifier | None) -> ContextAssembler:
         # Retrieval as served: candidates from the training tickets, the topic's first.

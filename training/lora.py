@@ -65,20 +65,24 @@ class LoraTrainArgs:
         default=None, metadata={"help": "Hub id or directory; default: the served base model."}
     )
     prompt_version: str | None = field(
-        default=None, metadata={"help": "Default: the base model's own (v2 for hub models)."}
+        default=None,
+        metadata={
+            "help": "Default: the one for adapters of the base (compact-v2 for the starter, which"
+            " shows the nearest solved reply), else the base model's own (v2 for hub models)."
+        },
     )
-    lora_r: int = field(default=16, metadata={"help": "LoRA rank."})
-    lora_alpha: int = field(default=32, metadata={"help": "LoRA scaling numerator."})
+    lora_r: int = field(default=32, metadata={"help": "LoRA rank."})
+    lora_alpha: int = field(default=64, metadata={"help": "LoRA scaling numerator."})
     lora_dropout: float = 0.05
     target_modules: list[str] | None = field(
         default=None,
         metadata={"help": "Module names to adapt; default: every linear layer but the head."},
     )
-    learning_rate: float = 1e-3
-    num_train_epochs: float = 3.0
+    learning_rate: float = 4e-3
+    num_train_epochs: float = 1.5
     max_steps: int = field(default=-1, metadata={"help": "Overrides num_train_epochs when > 0."})
     per_device_train_batch_size: int = 16
-    max_length: int = 256
+    max_length: int = 640  # a long reply and the solved reply shown before it
     solved_reply: str = field(
         default="closest",
         metadata={
@@ -117,6 +121,16 @@ def parse_train_args(argv: list[str]) -> LoraTrainArgs:
         argv = argv[:index] + argv[index + 2 :]
     (args,) = parser.parse_args_into_dataclasses(args=argv)
     return args
+
+
+# The template an adapter of a base trained with the first is trained with, by default: an
+# adapter of the starter also reads the nearest solved reply (docs/evaluation.md).
+ADAPTER_PROMPT_OF_BASE = {"compact-v1": "compact-v2"}
+
+
+def adapter_prompt_version(base_prompt_version: str) -> str:
+    """The default prompt version of an adapter of a base trained with `base_prompt_version`."""
+    return ADAPTER_PROMPT_OF_BASE.get(base_prompt_version, base_prompt_version)
 
 
 @dataclass(frozen=True)
@@ -159,8 +173,9 @@ def train_adapter(
 
     device = pick_device("auto")
     model, tokenizer = load_causal_lm(base.path, device=device)
-    rows = tokenize_examples(train_examples, tokenizer, prompt.version, args.max_length)
-    held_out_rows = tokenize_examples(held_out_examples, tokenizer, prompt.version, args.max_length)
+    max_length = min(args.max_length, model.config.max_position_embeddings)
+    rows = tokenize_examples(train_examples, tokenizer, prompt.version, max_length)
+    held_out_rows = tokenize_examples(held_out_examples, tokenizer, prompt.version, max_length)
     model = get_peft_model(model, lora_config(args))
     # Saved as layer names (q_proj, ...), not paths, so vLLM and other loaders match them.
     config = model.peft_config["default"]
@@ -245,9 +260,11 @@ def lora_config(args: LoraTrainArgs) -> LoraConfig:
 def choose_topic_classifier(
     train: list[TicketExample], held_out: list[TicketExample], base_topics: TopicClassifier | None
 ) -> TopicClassifier | None:
-    """A classifier fitted on the tickets' intents, unless the base model's tells them better.
+    """The topic classifier that tells the held-out tickets' intents best.
 
-    Both are scored on the held-out tickets' intents (a base that knows other topics scores 0).
+    Candidates: one fitted on the tickets' intents, the base model's (which scores 0 on topics
+    it does not know), and the fitted one extending the base's (the base's generic topics, the
+    tickets' own added).
     """
     labelled = [t for t in train if t.intent]
     if len({t.intent for t in labelled}) < 2:
@@ -257,21 +274,23 @@ def choose_topic_classifier(
     checked = [t for t in held_out if t.intent]
     if base_topics is None or not checked:
         return fitted
-    requests, intents = [t.customer_text for t in checked], [t.intent for t in checked]
+    vectors = embed([t.customer_text for t in checked])
+    candidates = {
+        "fitted": fitted,
+        "the base model's": base_topics,
+        "fitted, extending the base model's": fitted.extending(base_topics),
+    }
     accuracy = {
         name: statistics.fmean(
-            topic.label == intent
-            for topic, intent in zip(classifier.predict(requests), intents, strict=True)
+            topic.label == t.intent
+            for topic, t in zip(classifier.predict_vectors(vectors), checked, strict=True)
         )
-        for name, classifier in (("fitted", fitted), ("base", base_topics))
+        for name, classifier in candidates.items()
     }
-    keep = "fitted" if accuracy["fitted"] > accuracy["base"] else "base"
-    print(
-        f"[lora] topic accuracy on {len(checked)} held-out tickets: fitted"
-        f" {accuracy['fitted']:.1%}, the base model's {accuracy['base']:.1%}; keeping {keep}",
-        flush=True,
-    )
-    return fitted if keep == "fitted" else base_topics
+    keep = max(accuracy, key=accuracy.__getitem__)
+    scores = ", ".join(f"{name} {value:.1%}" for name, value in accuracy.items())
+    print(f"[lora] topic accuracy on {len(checked)} held-out tickets: {scores}; keeping {keep}")
+    return candidates[keep]
 
 
 def _examples(
@@ -308,7 +327,7 @@ def _topic(ticket: TicketExample, topics: TopicClassifier | None, gold: bool = F
     """The topic line of a training example: its intent (`gold`) or what serving would predict."""
     if topics is None:
         return None
-    if gold and ticket.intent in topics.labels:
+    if gold and ticket.intent in topics.all_labels:
         return ticket.intent
     return topics.predict([ticket.customer_text])[0].label
 

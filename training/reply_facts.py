@@ -24,6 +24,10 @@ _INNER_CAPITAL = re.compile(r"(?<=[a-z,;:] )[A-Z][a-z]{2,}\b")
 _PLACEHOLDER = re.compile(r"\{\{[^}]*\}\}|\{[a-z_]+\}")
 
 
+def _site(address: str) -> str:
+    return re.sub(r"^https?://", "", address.lower()).split("/", 1)[0]
+
+
 def _digits(text: str) -> str:
     return re.sub(r"\D", "", text)
 
@@ -52,8 +56,10 @@ def unsupported_facts(
     for match in _NUMBER.findall(text):
         if _digits(match) not in given_digits and _digits(match) not in _digits(given):
             found.append(match)
-    for pattern in (_AMOUNT, _EMAIL, _WEB):
+    for pattern in (_AMOUNT, _EMAIL):
         found += [m for m in pattern.findall(text) if m.lower() not in given_lower]
+    # A web address counts by its site: a page of the company's own site is the company's.
+    found += [m for m in _WEB.findall(text) if _site(m) not in given_lower]
     found += [
         word
         for word in _INNER_CAPITAL.findall(text)

@@ -90,13 +90,14 @@ class SolvedTicketIndex(BaseRetriever):
     documents: list[Document]
     vectors: np.ndarray  # (tickets, dimension), unit rows
     k: int = TICKET_CANDIDATES
+    min_score: float = 0.0  # as the serving retriever's SUPPORTBOT_MIN_RETRIEVAL_SCORE
 
     @classmethod
-    def of(cls, tickets: Sequence[TicketExample]) -> "SolvedTicketIndex":
+    def of(cls, tickets: Sequence[TicketExample], min_score: float = 0.0) -> "SolvedTicketIndex":
         """The index of `tickets` (their requests embedded in one batch)."""
         documents = [solved_ticket_document(t.customer_text, t.reply, t.intent) for t in tickets]
         vectors = embed([t.customer_text for t in tickets]) if tickets else np.zeros((0, 0))
-        return cls(documents=documents, vectors=vectors)
+        return cls(documents=documents, vectors=vectors, min_score=min_score)
 
     def nearest(self, vector: np.ndarray, k: int, exclude: str | None = None) -> list[Document]:
         """The `k` tickets whose requests are the most similar, without request `exclude`."""
@@ -150,7 +151,8 @@ class SolvedTicketIndex(BaseRetriever):
     def _get_relevant_documents(
         self, query: str, *, run_manager: CallbackManagerForRetrieverRun
     ) -> list[Document]:
-        return self.nearest(embed([query])[0], self.k)
+        found = self.nearest(embed([query])[0], self.k)
+        return [d for d in found if d.metadata["score"] >= self.min_score]
 
 
 def ticket_example(

@@ -16,15 +16,12 @@ from prompts import load_company
 from prompts.escalation import load_policy
 from prompts.topics import TopicClassifier
 from training.evaluate import evaluate_adapter, load_eval_tickets, recorded_base_model
-from training.lora import BaseModel, LoraTrainArgs, train_adapter
+from training.lora import BaseModel, LoraTrainArgs, adapter_prompt_version, train_adapter
 from training.tickets import approved_tickets, file_tickets
 
-# The first adapter of the starter, trained on the solved tickets at the first start (the demo
-# shop's 1,002 training tickets: about 2 minutes on 2 CPU cores, and as long again to evaluate).
-# compact-v2 shows the nearest solved reply; it measured better than compact-v1 (docs/evaluation.md)
-FIRST_ADAPTER_ARGS = LoraTrainArgs(
-    prompt_version="compact-v2", num_train_epochs=3.0, learning_rate=2e-3
-)
+# The first adapter of the starter, trained on the solved tickets at the first start with the
+# defaults of `supportbot train` (docs/evaluation.md).
+FIRST_ADAPTER_ARGS = LoraTrainArgs()
 
 
 def train_registered_adapter(settings: Settings, engine: Engine, args: LoraTrainArgs) -> dict:
@@ -36,7 +33,7 @@ def train_registered_adapter(settings: Settings, engine: Engine, args: LoraTrain
         name=model_name(path),
         prompt_version=args.prompt_version
         or settings.prompt_version
-        or trained_prompt_version(local),
+        or adapter_prompt_version(trained_prompt_version(local)),
         topics=TopicClassifier.load(local) if local.is_dir() else None,
     )
     tickets = file_tickets(args.data) if args.data is not None else approved_tickets(engine)
@@ -72,6 +69,7 @@ def evaluate_registered_adapter(
         limit=limit,
         max_new_tokens=max_new_tokens or settings.max_new_tokens,
         tickets_shown=settings.ticket_results,
+        min_retrieval_score=settings.min_retrieval_score,
         repetition_penalty=settings.repetition_penalty,
         device=pick_device(settings.device),
         merge_adapter=settings.merge_adapter,

@@ -69,8 +69,10 @@ def load_assistant(
     )
     chat_model = LocalChatModel(model, tokenizer, info, config, settings.max_concurrent_generations)
     # An adapter trained on the company's intents brings its own topic classifier.
-    topic_dirs = [d for d in (adapter, Path(model_id)) if d is not None and d.is_dir()]
-    topics = next((t for d in topic_dirs if (t := TopicClassifier.load(d))), None)
+    base_dir = Path(model_id)
+    topics = TopicClassifier.load(base_dir) if base_dir.is_dir() else None
+    if adapter is not None and adapter.is_dir():
+        topics = TopicClassifier.load(adapter, base=topics) or topics
     articles, tickets = retrievers or (None, None)
     load_embedder()  # load MiniLM now rather than on the first customer message
     version = settings.prompt_version or trained_prompt_version(Path(model_id), adapter)

@@ -1,0 +1,36 @@
+"""Topic classifiers, and an adapter's that extends the base model's with the company's topics."""
+
+from prompts.topics import TopicClassifier
+
+GENERIC = {
+    "track_order": ["where is my order", "has my parcel shipped yet", "track my package please"],
+    "reset_password": ["I forgot my password", "reset my login password", "can't sign in"],
+}
+SHOP = {"gear_rental": ["can I rent a tent", "do you rent backpacks", "rent a stove for a week"]}
+
+
+def _fit(examples: dict[str, list[str]]) -> TopicClassifier:
+    texts = [text for values in examples.values() for text in values]
+    labels = [label for label, values in examples.items() for _ in values]
+    return TopicClassifier.fit(texts, labels)
+
+
+def test_an_extending_classifier_adds_the_companys_topics_and_keeps_the_bases(tmp_path):
+    base = _fit(GENERIC)
+    # Fitted on a company's few tickets: its own topic, and the generic ones seen once.
+    own = _fit({"track_order": ["track order"], "reset_password": ["sign in"], **SHOP})
+    extended = own.extending(base)
+    assert set(extended.all_labels) == {"track_order", "reset_password", "gear_rental"}
+    requests = ["I would like to rent a tent", "I forgot my password", "parcel not here yet"]
+    assert [t.label for t in extended.predict(requests)] == [
+        "gear_rental",
+        "reset_password",
+        "track_order",
+    ]
+    assert extended.predict(requests[1:]) == base.predict(requests[1:])  # the base decides the topics it knows
+
+    own_path = extended.save(tmp_path)
+    assert own_path.is_file()
+    again = TopicClassifier.load(tmp_path, base=base)
+    assert again.extends is base and again.all_labels == extended.all_labels
+    assert TopicClassifier.load(tmp_path).extends is None  # without its base: its own topics
