@@ -172,7 +172,8 @@ def build_starter(args: StarterBuildArgs) -> dict:
 
     report = {
         "name": "supportbot-starter",
-        "build_id": f"{zlib.crc32(json.dumps(log_history).encode()):08x}",
+        # Of the losses alone, not the timings: two builds of the same model share the id.
+        "build_id": f"{zlib.crc32(json.dumps(_losses(log_history)).encode()):08x}",
         "created_at": datetime.now(UTC).isoformat(),
         "parameters": n_params,
         "vocab_size": len(tokenizer),
@@ -201,6 +202,10 @@ def build_starter(args: StarterBuildArgs) -> dict:
         flush=True,
     )
     return report
+
+
+def _losses(log_history: list[dict]) -> list[tuple]:
+    return [(row.get("step"), row.get("loss"), row.get("eval_loss")) for row in log_history]
 
 
 def _tokenizer_corpus(examples: list[SupportExample], prompt_version: str) -> list[str]:
