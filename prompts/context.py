@@ -68,7 +68,7 @@ class ReplyContext:
     customer: CustomerFacts | None = None
     candidates: list[Document] = field(default_factory=list)  # every ticket retrieved
 
-    def tickets_of_topic(self) -> list[Document]:
+    def ranking_candidates(self) -> list[Document]:
         """The retrieved tickets of the message's topic, best first; all of them when none is
         of that topic (or no topic is known): a reply to rank should answer what was asked."""
         label = self.topic.label if self.topic else None

@@ -27,7 +27,9 @@ def test_an_extending_classifier_adds_the_companys_topics_and_keeps_the_bases(tm
         "reset_password",
         "track_order",
     ]
-    assert extended.predict(requests[1:]) == base.predict(requests[1:])  # the base decides the topics it knows
+    assert extended.predict(requests[1:]) == base.predict(
+        requests[1:]
+    )  # the base decides the topics it knows
 
     own_path = extended.save(tmp_path)
     assert own_path.is_file()

@@ -122,10 +122,11 @@ def answer_all(
         lambda line: progress(f"[eval] {name} {line}"),
     )
     latencies = sampled_latencies(chat, [prepared[i].messages for i in pending])
-    replies: list[Reply] = list(prepared)  # type: ignore[arg-type]
-    for i, generation in zip(pending, generations, strict=True):
-        replies[i] = _finished(prepared[i], generation, latencies)
-    return replies
+    written = {
+        i: _finished(prepared[i], generation, latencies)
+        for i, generation in zip(pending, generations, strict=True)
+    }
+    return [written[i] if isinstance(p, PendingReply) else p for i, p in enumerate(prepared)]
 
 
 def generate_in_batches(

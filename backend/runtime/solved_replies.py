@@ -5,8 +5,8 @@ similar requests fits a new request (the likelihood it gives each reply after th
 better than it writes a long reply of its own; retrieval alone would take the nearest request's
 reply, and a base model that never saw the company ranks them worse than that
 (docs/evaluation.md). The chosen reply is sent with this customer's facts: its own customer's
-order number and the company's facts were made placeholders, filled like a generated reply's.
-When retrieval found no solved ticket of the message's topic, the model writes the reply.
+order number and the company's facts were made placeholders, filled like a generated reply's,
+and its customer's name is taken out. When retrieval found no solved ticket, the model writes.
 """
 
 import re
@@ -31,10 +31,11 @@ class SolvedReply:
 
 
 def solved_replies(prompt: SupportPrompt, context: ReplyContext) -> list[SolvedReply]:
-    """The candidate replies: every retrieved ticket of the message's (confident) topic."""
+    """The candidate replies: the retrieved tickets of the message's topic (all the retrieved
+    ones when none is of that topic), each without its own customer's facts."""
     return [
         SolvedReply(prompt.without_its_facts(doc), doc.metadata.get("id"))
-        for doc in context.tickets_of_topic()
+        for doc in context.ranking_candidates()
     ]
 
 
