@@ -13,7 +13,7 @@ from sqlmodel import Session, delete
 
 from backend.api.main import create_app
 from backend.core.db import create_db_engine
-from backend.models import Message, Ticket
+from backend.models import Ticket
 from backend.runtime.solved_replies import SolvedReply, rank_solved_replies, solved_replies
 from backend.services.tickets import SolvedTicket, store_tickets
 from prompts import ReplyContext, SupportPrompt, load_company
@@ -27,6 +27,7 @@ from training.tickets import split_tickets
 pytestmark = pytest.mark.slow
 
 COMPANY = load_company()
+SOURCE = "test_solved_replies"
 
 
 def _ticket(intent: str, order: str) -> Document:
@@ -42,8 +43,10 @@ def test_the_candidates_are_the_topics_tickets_with_their_own_facts_as_placehold
     assert solved_replies(prompt, context) == [
         SolvedReply("Order {order} left our warehouse today.", "48213")
     ]
-    unsure = ReplyContext(topic=Topic("track_order", 0.3), candidates=found)
-    assert solved_replies(prompt, unsure) == []  # an unsure topic: the model writes instead
+    # None of the topic: every retrieved reply is a candidate; none retrieved: the model writes.
+    other = ReplyContext(topic=Topic("refund_status", 0.9), candidates=found)
+    assert [r.ticket_id for r in solved_replies(prompt, other)] == ["48213", "77120"]
+    assert solved_replies(prompt, ReplyContext(topic=Topic("track_order", 0.9))) == []
 
 
 class _Scores:
@@ -86,8 +89,7 @@ def app_with_solved_tickets(tiny_adapter, tiny_adapter_tickets, database_url, tm
     with TestClient(create_app(settings)) as client:
         wait_until_ready(client)
         yield client, train, held_out
-    with Session(engine) as session:
-        session.exec(delete(Message))
+    with Session(engine) as session:  # the shared database keeps no ticket of this test
         session.exec(delete(Ticket))
         session.commit()
     engine.dispose()
