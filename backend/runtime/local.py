@@ -273,15 +273,10 @@ class LocalChatModel:
         return scores
 
     def _left_padded(self, sequences: list[list[int]]) -> dict[str, torch.Tensor]:
-        width = max(len(s) for s in sequences)
-        pad = self.tokenizer.pad_token_id or 0
-        ids = torch.full((len(sequences), width), pad, dtype=torch.long)
-        mask = torch.zeros((len(sequences), width), dtype=torch.long)
-        for row, sequence in enumerate(sequences):
-            ids[row, width - len(sequence) :] = torch.tensor(sequence, dtype=torch.long)
-            mask[row, width - len(sequence) :] = 1
-        device = self.model.device
-        return {"input_ids": ids.to(device), "attention_mask": mask.to(device)}
+        padded = self.tokenizer.pad(
+            {"input_ids": sequences}, padding_side="left", return_tensors="pt"
+        )
+        return {key: padded[key].to(self.model.device) for key in ("input_ids", "attention_mask")}
 
 
 def _until_end(tokens: torch.Tensor, eos: int | list[int] | None) -> torch.Tensor:
