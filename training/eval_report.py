@@ -34,7 +34,7 @@ METRICS: dict[str, tuple[str, bool]] = {
     "tokens_per_s": ("tokens/s", True),
 }
 SAMPLE_CHARS = 320
-HUMAN_INTENT = "contact_human_agent"
+HUMAN_INTENT = "contact_human_agent"  # tickets of this intent should go to a person
 
 
 def write_outputs(

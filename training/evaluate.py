@@ -5,25 +5,26 @@
 
 The tickets are split by `training.tickets.split_tickets`, the fixed split by text that training
 uses, so the held-out tickets are ones the adapter never saw. Each held-out request is answered by
-four variants:
+five variants:
 
 - `prompt` (prompt engineering): the base model behind the prompt layer: its template, the topic
   line from the base's topic classifier, guardrails and the escalation policy, placeholders filled;
 - `finetune` (fine-tuning): base + LoRA adapter with a bare prompt: the adapter's template with
   empty context (no topic line) and no escalation policy; placeholders filled;
-- `both` (fine-tuning and prompt): base + adapter behind the prompt layer, the topic line from the
-  adapter's topic classifier (else the base's);
+- `both` (fine-tuning and prompt): base + adapter behind the prompt layer, the adapter writing;
+- `served` (for an adapter that ranks solved replies): as `both`, but the adapter ranks the solved
+  replies retrieval found and the best is sent, as serving does;
 - `retrieval` (baseline): the reply of the training ticket whose request is the most similar
   (MiniLM cosine).
 
-Measured for each: the on-intent rate (a MiniLM classifier fitted on the training split's reference
-replies reads the intent back from the reply; its rate on the held-out references is the ceiling),
-semantic similarity (MiniLM cosine) and ROUGE-L (`rouge-score`) to the reference reply, escalation
-precision and recall (a ticket should go to a person when it was escalated or its intent is
-`contact_human_agent`; a turn the policy hands over gets the hand-off text as its reply), the
-median time to a whole reply and decoding tokens/s. Written into the output directory (default:
-`<adapter>/eval`): `report.md`, `metrics.json`, `chart.png` and `replies.jsonl`; the metrics are
-also stored with the adapter as `eval_metrics.json`.
+Measured for each: the on-intent rate (a TF-IDF classifier fitted on the training split's reference
+replies reads the intent back from the reply, independently of serving's MiniLM; its rate on the
+held-out references is the ceiling), semantic similarity (MiniLM cosine) and ROUGE-L to the
+reference reply, the share of replies naming facts nobody gave, escalation precision and recall (a
+ticket should go to a person when it was escalated or its intent is `contact_human_agent`), the
+median time to a whole reply, decoding tokens/s, and on-intent per intent. Written into the output
+directory (default: `<adapter>/eval`): `report.md`, `metrics.json`, `chart.png` and
+`replies.jsonl`; the metrics are also stored with the adapter as `eval_metrics.json`.
 """
 
 import json
@@ -64,12 +65,17 @@ from training.eval_metrics import (
     similarities_of_vectors,
     tokens_per_second,
 )
-from training.eval_report import METRICS, VARIANTS, summary_table, write_outputs
+from training.eval_report import (
+    HUMAN_INTENT,
+    METRICS,
+    VARIANTS,
+    summary_table,
+    write_outputs,
+)
 from training.progress import format_duration
 from training.reply_facts import FactCheck, common_capitalised_words
 from training.tickets import SolvedTicketIndex, TicketExample, data_hash, split_tickets
 
-HUMAN_INTENT = "contact_human_agent"  # tickets of this intent should go to a person
 EVAL_METRICS_FILE = "eval_metrics.json"
 DEFAULT_MAX_NEW_TOKENS = 256
 SAMPLE_REPLIES = 6
