@@ -26,7 +26,7 @@ from backend.core.db import create_db_engine, migrate
 def _serve(args: argparse.Namespace, settings: Settings) -> None:
     import uvicorn
 
-    from training.starter.artifact import is_built
+    from backend.runtime.artifacts import is_built
     from training.starter.build import StarterBuildArgs, build_starter
 
     migrate(settings.database_url)
@@ -56,7 +56,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> None:
 
 
 def _build_starter(args: argparse.Namespace, settings: Settings) -> None:
-    from training.starter.artifact import is_built
+    from backend.runtime.artifacts import is_built
     from training.starter.build import StarterBuildArgs, build_starter
 
     output_dir = args.output_dir or settings.starter_dir
@@ -78,8 +78,9 @@ def _migrate(args: argparse.Namespace, settings: Settings) -> None:
 
 def _seed_demo_shop(settings: Settings) -> None:
     from backend.services.demo import seed_demo_shop
+    from training.demo_data.shop import demo_shop
 
-    report = seed_demo_shop(create_db_engine(settings.database_url))
+    report = seed_demo_shop(create_db_engine(settings.database_url), demo_shop())
     if any(vars(report).values()):
         print(
             f"Demo shop added: {report.customers} customers, {report.orders} orders, "

@@ -7,9 +7,9 @@ import torch
 from safetensors.torch import load_file
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
+from backend.runtime.artifacts import build_info, is_built
 from prompts.topics import TOPIC_CLASSIFIER_FILE as TOPICS
 from tests.conftest import tiny_starter_args
-from training.starter.artifact import build_info, is_built
 from training.starter.build import build_starter
 
 

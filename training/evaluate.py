@@ -44,6 +44,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from backend.models import Ticket
+from backend.runtime.artifacts import adapter_info
 from backend.runtime.assistant import Assistant
 from backend.runtime.base import ModelInfo
 from backend.runtime.factory import trained_prompt_version
@@ -55,7 +56,6 @@ from prompts.company import render_company_facts
 from prompts.embeddings import embed, forget_cached_embeddings
 from prompts.escalation import EscalationPolicy, load_policy
 from prompts.topics import TopicClassifier
-from training.adapters import adapter_info
 from training.eval_answers import Reply, answer_all, bare, nearest_replies, with_prompt_layer
 from training.eval_metrics import (
     IntentJudge,

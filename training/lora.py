@@ -32,11 +32,11 @@ from transformers import (
     set_seed,
 )
 
+from backend.runtime.artifacts import ADAPTER_INFO_FILE
 from backend.runtime.loading import load_causal_lm, pick_device
 from prompts import CompanyFacts, SupportPrompt
 from prompts.embeddings import embed
 from prompts.topics import TopicClassifier
-from training.adapters import ADAPTER_INFO_FILE
 from training.plots import plot_loss_curve
 from training.precision import bf16_is_fast
 from training.progress import ProgressPrinter, format_duration

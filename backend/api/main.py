@@ -17,8 +17,8 @@ from backend.core.db import create_db_engine
 from backend.runtime.assistant import Assistant
 from backend.runtime.factory import load_assistant
 from backend.runtime.holder import AssistantHolder
-from backend.runtime.swap import AdapterFollower, promoted_adapter_dir
 from backend.services.retrieval import article_retriever, ticket_retriever
+from backend.services.swap import AdapterFollower, promoted_adapter_dir
 from frontend import STATIC_DIR
 from prompts import load_company
 from prompts.context import TICKET_CANDIDATES

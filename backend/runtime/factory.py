@@ -6,6 +6,7 @@ from pathlib import Path
 from langchain_core.retrievers import BaseRetriever
 
 from backend.core.config import STARTER_MODEL, Settings
+from backend.runtime.artifacts import adapter_info, build_info, is_built
 from backend.runtime.assistant import Assistant
 from backend.runtime.base import ModelInfo
 from backend.runtime.loading import load_causal_lm, pick_device
@@ -13,8 +14,6 @@ from backend.runtime.local import LocalChatModel, generation_config_for
 from prompts import CompanyFacts, ContextAssembler, SupportPrompt
 from prompts.embeddings import load_embedder
 from prompts.topics import TopicClassifier
-from training.adapters import adapter_info
-from training.starter.artifact import build_info, is_built
 
 logger = logging.getLogger(__name__)
 

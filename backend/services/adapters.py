@@ -1,7 +1,7 @@
 """The adapter registry: register trained adapters, promote one (behind an eval gate), roll back.
 
 Which adapter serves is the newest promotion in the database, so every worker agrees and picks
-up a change by itself (see `backend.runtime.swap`).
+up a change by itself (see `backend.services.swap`).
 """
 
 from pathlib import Path
@@ -10,7 +10,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from backend.models import Adapter, AdapterPromotion
-from training.adapters import adapter_info
+from backend.runtime.artifacts import adapter_info
 
 GATE_VARIANT = "served_variant"  # the variant of the evaluation that the adapter serves as
 # With no adapter serving, the base model behind the prompt layer serves: the bar to beat.

@@ -4,6 +4,7 @@ Only for the built-in demo company; a real company imports its own (`supportbot 
 and its ticket export), and its customers come signed in from its shop.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,10 +14,19 @@ from sqlmodel import Session, func, select
 from backend.models import Customer, HelpArticle, Order, Ticket
 from backend.services.knowledge import read_articles, upsert_articles
 from backend.services.tickets import SolvedTicket, store_tickets
-from training.demo_data import demo_shop_tickets
-from training.demo_data.customers import demo_customers
 
-HELP_CENTER_DIR = Path(__file__).resolve().parents[2] / "training" / "demo_data" / "help_center"
+
+@dataclass(frozen=True)
+class DemoShop:
+    """What seeding adds: customers and their orders, the help center's folder, solved tickets.
+
+    The demo data generator (`training.demo_data.shop`) makes it; this module only stores it.
+    """
+
+    customers: Sequence[Customer]
+    orders: Sequence[Order]  # each linked to one of `customers` by `customer_id`
+    help_center_dir: Path
+    tickets: Sequence[SolvedTicket]
 
 
 @dataclass(frozen=True)
@@ -29,12 +39,12 @@ class SeedReport:
     tickets: int = 0
 
 
-def seed_demo_shop(engine: Engine) -> SeedReport:
+def seed_demo_shop(engine: Engine, shop: DemoShop) -> SeedReport:
     """Add whatever part of the demo shop the database lacks; a second call adds nothing."""
     with Session(engine) as session:
-        customers, orders = _seed_customers(session)
-        articles = _seed_articles(session)
-        tickets = _seed_tickets(session)
+        customers, orders = _seed_customers(session, shop)
+        articles = _seed_articles(session, shop.help_center_dir)
+        tickets = _seed_tickets(session, shop.tickets)
         session.commit()
     return SeedReport(customers, orders, articles, tickets)
 
@@ -43,48 +53,20 @@ def _is_empty(session: Session, table: type) -> bool:
     return session.exec(select(func.count()).select_from(table)).one() == 0
 
 
-def _seed_customers(session: Session) -> tuple[int, int]:
+def _seed_customers(session: Session, shop: DemoShop) -> tuple[int, int]:
     if not _is_empty(session, Customer):
         return 0, 0
-    customers = demo_customers()
-    for demo in customers:
-        customer = Customer(
-            external_id=demo.external_id, name=demo.name, email=demo.email, facts=demo.facts
-        )
-        session.add(customer)
-        for order in demo.orders:
-            session.add(
-                Order(
-                    order_number=order.order_number,
-                    customer_id=customer.id,
-                    status=order.status,
-                    total=order.total,
-                    items=list(order.items),
-                    placed_at=order.placed_at,
-                )
-            )
-    return len(customers), sum(len(c.orders) for c in customers)
+    session.add_all([*shop.customers, *shop.orders])
+    return len(shop.customers), len(shop.orders)
 
 
-def _seed_articles(session: Session) -> int:
+def _seed_articles(session: Session, help_center_dir: Path) -> int:
     if not _is_empty(session, HelpArticle):
         return 0
-    return upsert_articles(session, read_articles(HELP_CENTER_DIR)).created
+    return upsert_articles(session, read_articles(help_center_dir)).created
 
 
-def _seed_tickets(session: Session) -> int:
+def _seed_tickets(session: Session, tickets: Sequence[SolvedTicket]) -> int:
     if not _is_empty(session, Ticket):
         return 0
-    tickets = [
-        SolvedTicket(
-            customer_text=t.customer_text,
-            reply=t.agent_reply,
-            source="demo",
-            intent=t.intent,
-            category=t.category,
-            escalated=t.escalated,
-            approved_for_training=True,
-        )
-        for t in demo_shop_tickets()
-    ]
-    return store_tickets(session, tickets).created
+    return store_tickets(session, list(tickets)).created

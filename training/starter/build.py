@@ -34,6 +34,7 @@ from transformers import (
     set_seed,
 )
 
+from backend.runtime.artifacts import BUILD_INFO_FILE
 from prompts import CompanyFacts
 from prompts.topics import TopicClassifier, topic_context
 from training.demo_data import CompanyProfile, Conversation, general_conversations
@@ -42,7 +43,6 @@ from training.precision import bf16_is_fast
 from training.progress import ProgressPrinter, format_duration
 from training.sft import LabelScope, SupportExample, example_messages, tokenize_examples
 from training.starter.architecture import StarterArchitecture, new_starter_model
-from training.starter.artifact import BUILD_INFO_FILE
 from training.starter.tokenizer import train_tokenizer
 from training.trainer import save_atomically, sft_training_arguments
 

@@ -15,6 +15,7 @@ import re
 import statistics
 from pathlib import Path
 
+from backend.runtime.artifacts import build_info
 from backend.runtime.base import ModelInfo
 from backend.runtime.loading import load_causal_lm
 from backend.runtime.local import LocalChatModel, generation_config_for
@@ -23,7 +24,6 @@ from prompts.placeholders import fill_placeholders
 from prompts.topics import TopicClassifier
 from training.demo_data import Conversation, general_conversations
 from training.eval_metrics import IntentJudge, on_intent_rate
-from training.starter.artifact import build_info
 from training.starter.build import company_facts_of, split_by_phrasing
 
 ORDER_NUMBER = re.compile(r"\b(?:[A-Z]{1,3}-?)?\d{5,8}\b")

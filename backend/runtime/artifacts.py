@@ -1,0 +1,28 @@
+"""What trained model directories record about themselves, read by the runtime that loads them.
+
+A starter build writes `build_info.json`; a trained adapter writes `adapter_info.json`. Training
+writes these files through the names here, and serving and the registry read them, so neither
+side needs the other's code.
+"""
+
+import json
+from pathlib import Path
+
+ADAPTER_INFO_FILE = "adapter_info.json"
+BUILD_INFO_FILE = "build_info.json"
+
+
+def adapter_info(adapter_dir: Path) -> dict:
+    """The adapter's record (version, base model, prompt version, data hash, ...); {} if none."""
+    path = adapter_dir / ADAPTER_INFO_FILE
+    return json.loads(path.read_text()) if path.is_file() else {}
+
+
+def is_built(model_dir: Path) -> bool:
+    """Whether a finished starter build is in `model_dir`."""
+    return (model_dir / BUILD_INFO_FILE).is_file()
+
+
+def build_info(model_dir: Path) -> dict:
+    """The report written at the end of a starter build (name, build id, losses, timings)."""
+    return json.loads((model_dir / BUILD_INFO_FILE).read_text())
