@@ -5,6 +5,7 @@ supportbot build-starter         # (re)build the offline starter model
 supportbot migrate               # bring the database schema up to date
 supportbot import-kb PATH        # add or update help articles (markdown files or JSON)
 supportbot import-tickets FILE   # solved tickets from a CSV/JSONL export (Bitext's format works)
+supportbot retrain               # learn from newly approved tickets; promote if better
 supportbot train [--data FILE]   # a LoRA adapter on the approved tickets (flags or --config YAML)
 supportbot eval --adapter DIR    # prompt vs fine-tune vs both vs retrieval on held-out tickets
 supportbot adapters list|promote VERSION|rollback   # which adapter serves; workers follow
@@ -13,6 +14,7 @@ supportbot customer-link ID      # a chat link signed for a known customer (demo
 """
 
 import argparse
+import getpass
 import logging
 from collections.abc import Callable
 from pathlib import Path
@@ -147,6 +149,40 @@ def _train(args: argparse.Namespace, settings: Settings) -> None:
         f"Registered adapter {info['version']}. Evaluate it with `supportbot eval --adapter "
         f"{info['output_dir']}`, then `supportbot adapters promote {info['version']}`."
     )
+
+
+def _retrain(args: argparse.Namespace, settings: Settings) -> None:
+    from backend.services import retrain_runs
+    from training.lora import parse_train_args
+    from training.retrain import retrain
+
+    train_args = parse_train_args(args.extra)
+    migrate(settings.database_url)
+    engine = create_db_engine(settings.database_url)
+    run_id = args.run
+    if run_id is None:
+        options = {
+            "fresh": args.fresh or not settings.retrain_continue,
+            "replay_share": settings.retrain_replay_share
+            if args.replay_share is None
+            else args.replay_share,
+        }
+        try:
+            run = retrain_runs.start_run(
+                engine, "cli", getpass.getuser(), options, settings.retrain_stale_seconds
+            )
+        except retrain_runs.RunInProgressError as error:
+            raise SystemExit(
+                f"retrain: {error}; `supportbot retrain` runs one at a time"
+            ) from error
+        run_id = run.id
+    try:
+        # A run the admin API queued writes its log through this process's output.
+        finished = retrain(settings, engine, run_id, train_args, write_log=args.run is None)
+    except retrain_runs.RunStateError as error:
+        raise SystemExit(f"retrain: {error}") from error
+    if finished.status != "succeeded":
+        raise SystemExit(1)
 
 
 def _eval(args: argparse.Namespace, settings: Settings) -> None:
@@ -284,6 +320,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     train.set_defaults(handler=_train)  # its own arguments are parsed by training.lora
 
+    retrain = commands.add_parser(
+        "retrain",
+        help="train on the newly approved tickets and promote the adapter if it is better;"
+        " LoRA flags of `supportbot train` (e.g. --max_steps) may follow",
+    )
+    retrain.add_argument(
+        "--fresh", action="store_true", help="a fresh LoRA on every approved ticket"
+    )
+    retrain.add_argument(
+        "--replay-share", type=float, help="share of replayed older tickets (default: setting)"
+    )
+    retrain.add_argument("--run", type=int, help="do this queued run (as the admin API starts)")
+    retrain.set_defaults(handler=_retrain)
+
     evaluate = commands.add_parser(
         "eval", help="prompt-only, fine-tune-only, both and retrieval on the held-out tickets"
     )
@@ -324,7 +374,7 @@ def main(argv: list[str] | None = None) -> None:
     """Entry point of the `supportbot` console script."""
     parser = build_parser()
     args, args.extra = parser.parse_known_args(argv)
-    if args.extra and args.command != "train":
+    if args.extra and args.command not in ("train", "retrain"):
         parser.error(f"unrecognized arguments: {' '.join(args.extra)}")
     settings = get_settings()
     logging.basicConfig(
@@ -332,3 +382,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     handler: Callable[[argparse.Namespace, Settings], None] = args.handler
     handler(args, settings)
+
+
+if __name__ == "__main__":  # `python -m backend.cli`, as the admin API starts a retraining run
+    main()

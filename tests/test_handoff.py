@@ -107,9 +107,12 @@ def test_a_customer_reaches_a_person_and_the_bot_stays_silent_until_handed_back(
     assert resolved.status_code == 200 and resolved.json()["status"] == "resolved"
     with Session(engine) as session:
         ticket = session.get(Ticket, uuid.UUID(resolved.json()["ticket_id"]))
-        assert ticket.approved_for_training and ticket.escalated and ticket.source == "agent"
+        # An agent who is not a reviewer sends it to the review list, not straight to training.
+        assert not ticket.approved_for_training and ticket.review_status == "pending"
+        assert ticket.escalated and ticket.source == "agent"
         assert "My tent pole broke" in ticket.customer_text
         assert ticket.reply == "Hi, this is Alice. How can I help?"
+        assert ticket.bot_draft  # the bot's replies, for the reviewer to compare
     assert customer_view(client, conversation)["status"] == "resolved"
 
 

@@ -106,10 +106,12 @@ def answer_all(
     messages: Sequence[str],
     prepare: Callable[[str], Prepared],
     progress: Progress,
+    time_latency: bool = True,
 ) -> list[Reply]:
     """Every request answered: `prepare` each, then the model ranks or writes the replies.
 
     A request with candidate solved replies gets the one the model ranks first, as served.
+    `time_latency`: also answer a sample one at a time, for the latency a customer meets.
     """
     prepared = [prepare(message) for message in messages]
     for index, item in enumerate(prepared):
@@ -121,7 +123,9 @@ def answer_all(
         [prepared[i].messages for i in pending],
         lambda line: progress(f"[eval] {name} {line}"),
     )
-    latencies = sampled_latencies(chat, [prepared[i].messages for i in pending])
+    latencies = (
+        sampled_latencies(chat, [prepared[i].messages for i in pending]) if time_latency else None
+    )
     written = {
         i: _finished(prepared[i], generation, latencies)
         for i, generation in zip(pending, generations, strict=True)

@@ -16,6 +16,7 @@ import math
 import statistics
 import tempfile
 import time
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,6 +30,7 @@ from transformers import (
     HfArgumentParser,
     PrinterCallback,
     Trainer,
+    TrainerCallback,
     set_seed,
 )
 
@@ -149,10 +151,17 @@ def train_adapter(
     tickets: list[TicketExample],
     company: CompanyFacts,
     adapters_dir: Path,
+    *,
+    context_tickets: Sequence[TicketExample] | None = None,
+    init_adapter: Path | None = None,
+    callbacks: Sequence[TrainerCallback] = (),
 ) -> dict:
     """Train a LoRA adapter on `tickets` and save it (default: under `adapters_dir`).
 
-    Returns its adapter_info, with `output_dir`.
+    `context_tickets` (default: `tickets`) are all the solved tickets serving will know: the
+    topic classifier is fitted and the solved replies retrieved from their training split.
+    `init_adapter` continues training that adapter instead of a fresh LoRA. Returns the
+    adapter_info, with `output_dir`.
     """
     started = time.perf_counter()
     set_seed(args.seed)
@@ -160,14 +169,23 @@ def train_adapter(
     if not train:
         raise ValueError("no tickets to train on")
     print(f"[lora] {len(train)} training and {len(held_out)} held-out tickets", flush=True)
+    known_train, known_held_out = (
+        split_tickets(context_tickets) if context_tickets is not None else (train, held_out)
+    )
     prompt = SupportPrompt(base.prompt_version, company)
-    topics = choose_topic_classifier(train, held_out, base.topics)
+    topics = choose_topic_classifier(known_train, known_held_out, base.topics)
     solved = None
     if {"solved_reply", "tickets"} & set(prompt.context_blocks):
-        print(f"[lora] indexing {len(train)} solved tickets for the prompt's context", flush=True)
-        solved = SolvedTicketIndex.of(train)
+        print(f"[lora] indexing {len(known_train)} solved tickets for the prompt", flush=True)
+        solved = SolvedTicketIndex.of(known_train)
     train_examples = _examples(
-        train, prompt, topics, solved, gold_topics=True, own_index=True, pick=args.solved_reply
+        train,
+        prompt,
+        topics,
+        solved,
+        gold_topics=True,
+        own_index=context_tickets is None,
+        pick=args.solved_reply,
     )
     held_out_examples = _examples(held_out, prompt, topics, solved, gold_topics=False)
 
@@ -176,7 +194,11 @@ def train_adapter(
     max_length = min(args.max_length, model.config.max_position_embeddings)
     rows = tokenize_examples(train_examples, tokenizer, prompt.version, max_length)
     held_out_rows = tokenize_examples(held_out_examples, tokenizer, prompt.version, max_length)
-    model = get_peft_model(model, lora_config(args))
+    if init_adapter is not None:
+        print(f"[lora] continuing from adapter {init_adapter}", flush=True)
+        model = PeftModel.from_pretrained(model, init_adapter, is_trainable=True)
+    else:
+        model = get_peft_model(model, lora_config(args))
     # Saved as layer names (q_proj, ...), not paths, so vLLM and other loaders match them.
     config = model.peft_config["default"]
     config.target_modules = {name.rsplit(".", 1)[-1] for name in config.target_modules}
@@ -205,7 +227,7 @@ def train_adapter(
             eval_dataset=held_out_rows or None,
             data_collator=DataCollatorForSeq2Seq(tokenizer, padding=True, pad_to_multiple_of=8),
             processing_class=tokenizer,
-            callbacks=[ProgressPrinter("lora")],
+            callbacks=[ProgressPrinter("lora"), *callbacks],
         )
         trainer.remove_callback(PrinterCallback)
         trainer.train()
@@ -220,6 +242,7 @@ def train_adapter(
         "base_model_path": base.path,
         "prompt_version": prompt.version,
         "reply_strategy": args.reply_strategy,
+        "continued_from": str(init_adapter) if init_adapter else None,
         "data_hash": hash_,
         "train_tickets": len(train),
         "held_out_tickets": len(held_out),

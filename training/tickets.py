@@ -7,6 +7,7 @@ later retraining agree on which tickets were never trained on.
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
@@ -47,6 +48,28 @@ def approved_tickets(engine: Engine) -> list[TicketExample]:
             .order_by(col(Ticket.created_at), col(Ticket.id))
         ).all()
         return [TicketExample(t.customer_text, t.reply, t.intent) for t in rows]
+
+
+def approved_tickets_since(
+    engine: Engine, since: datetime | None
+) -> tuple[list[TicketExample], list[TicketExample]]:
+    """(approved after `since`, approved before it): the approved tickets, oldest first.
+
+    With no `since` (no run before), every approved ticket is new.
+    """
+    with Session(engine) as session:
+        rows = session.exec(
+            select(Ticket)
+            .where(col(Ticket.approved_for_training))
+            .order_by(col(Ticket.created_at), col(Ticket.id))
+        ).all()
+        new, older = [], []
+        for row in rows:
+            is_new = since is None or row.reviewed_at is None or row.reviewed_at > since
+            (new if is_new else older).append(
+                TicketExample(row.customer_text, row.reply, row.intent)
+            )
+        return new, older
 
 
 def file_tickets(path: Path) -> list[TicketExample]:

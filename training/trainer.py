@@ -47,11 +47,16 @@ def sft_training_arguments(
 def save_atomically(output_dir: Path, write: Callable[[Path], None]) -> None:
     """Let `write` fill a staging directory, then move it to `output_dir` in one rename.
 
-    A reader (a serving worker, the registry) never sees a half-written model.
+    A reader (a serving worker, the registry) never sees a half-written model, and a failed
+    write leaves nothing behind.
     """
     output_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{output_dir.name}-", dir=output_dir.parent))
-    write(staging)
+    try:
+        write(staging)
+    except BaseException:  # a full disk, a crash: leave nothing half-written behind
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
     if output_dir.exists():
         shutil.rmtree(output_dir)
     staging.rename(output_dir)

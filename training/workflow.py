@@ -24,11 +24,11 @@ from training.tickets import approved_tickets, file_tickets
 FIRST_ADAPTER_ARGS = LoraTrainArgs()
 
 
-def train_registered_adapter(settings: Settings, engine: Engine, args: LoraTrainArgs) -> dict:
-    """Train an adapter on `args.data` (else the approved tickets) and register it."""
+def configured_base(settings: Settings, args: LoraTrainArgs) -> BaseModel:
+    """The base model adapters are trained on: `args.base_model`, else the served one."""
     path = args.base_model or base_model_path(settings)
     local = Path(path)
-    base = BaseModel(
+    return BaseModel(
         path=str(path),
         name=model_name(path),
         prompt_version=args.prompt_version
@@ -36,9 +36,17 @@ def train_registered_adapter(settings: Settings, engine: Engine, args: LoraTrain
         or adapter_prompt_version(trained_prompt_version(local)),
         topics=TopicClassifier.load(local) if local.is_dir() else None,
     )
+
+
+def train_registered_adapter(settings: Settings, engine: Engine, args: LoraTrainArgs) -> dict:
+    """Train an adapter on `args.data` (else the approved tickets) and register it."""
     tickets = file_tickets(args.data) if args.data is not None else approved_tickets(engine)
     info = train_adapter(
-        args, base, tickets, load_company(settings.company_file), settings.adapters_dir
+        args,
+        configured_base(settings, args),
+        tickets,
+        load_company(settings.company_file),
+        settings.adapters_dir,
     )
     with Session(engine) as session:
         registry.register_adapter(session, Path(info["output_dir"]))

@@ -11,7 +11,7 @@ from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from prometheus_client import make_asgi_app
 
-from backend.api.routes import admin, agent, chat, conversations, health
+from backend.api.routes import admin, agent, chat, conversations, health, retraining
 from backend.core.config import Settings, get_settings
 from backend.core.db import create_db_engine
 from backend.runtime.assistant import Assistant
@@ -90,6 +90,7 @@ def create_app(
     app.include_router(conversations.router)
     app.include_router(agent.router)
     app.include_router(admin.router)
+    app.include_router(retraining.router)
     app.mount("/metrics", make_asgi_app())
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 

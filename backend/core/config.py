@@ -1,5 +1,6 @@
 """Every setting of supportbot in one place: env vars `SUPPORTBOT_*` and an optional `.env` file."""
 
+import json
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -79,6 +80,23 @@ class Settings(BaseSettings):
         description="On the first `serve` (no adapter registered yet): train, evaluate and"
         " promote an adapter on the solved tickets.",
     )
+    retrain_continue: bool = Field(
+        True,
+        description="Retraining continues from the serving adapter on the newly approved tickets"
+        " and a replay sample of older ones; false trains a fresh LoRA on every approved ticket.",
+    )
+    retrain_replay_share: float = Field(
+        0.5,
+        ge=0.0,
+        lt=1.0,
+        description="Share of a continued run's tickets replayed from older ones.",
+    )
+    retrain_stale_seconds: float = Field(
+        600.0, gt=0, description="A run with no heartbeat for this long is marked failed."
+    )
+    retrain_max_steps: int = Field(
+        0, ge=0, description="Training steps of a retraining run; 0: the epochs of `train`."
+    )
 
     @model_validator(mode="after")
     def _default_database_url(self) -> "Settings":
@@ -95,6 +113,30 @@ class Settings(BaseSettings):
     def starter_dir(self) -> Path:
         """Directory of the offline starter model built by `supportbot build-starter`."""
         return self.data_dir / "models" / STARTER_MODEL
+
+    @property
+    def retrain_logs_dir(self) -> Path:
+        """Where each retraining run writes its log."""
+        return self.data_dir / "retrain"
+
+
+def settings_environment(settings: Settings) -> dict[str, str]:
+    """`settings` as `SUPPORTBOT_*` variables, so that a child process reads the same ones."""
+    environment = {}
+    for name in type(settings).model_fields:
+        value = getattr(settings, name)
+        if value is None:
+            continue
+        if isinstance(value, SecretStr):
+            value = value.get_secret_value()
+        if isinstance(value, bool):
+            text = str(value).lower()
+        elif isinstance(value, list | tuple | dict):
+            text = json.dumps(value, default=str)
+        else:
+            text = str(value)
+        environment[f"SUPPORTBOT_{name.upper()}"] = text
+    return environment
 
 
 @lru_cache

@@ -8,7 +8,8 @@ from backend.models.customer import Customer
 from backend.models.feedback import Feedback, Rating
 from backend.models.message import Message, MessagePublic, Role
 from backend.models.order import Order
-from backend.models.ticket import Ticket
+from backend.models.retrain import RetrainRun, RunStatus
+from backend.models.ticket import ReviewStatus, Ticket
 
 __all__ = [
     "Adapter",
@@ -25,6 +26,9 @@ __all__ = [
     "MessagePublic",
     "Order",
     "Rating",
+    "RetrainRun",
+    "ReviewStatus",
     "Role",
+    "RunStatus",
     "Ticket",
 ]

@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 from backend.models import Adapter, AdapterPromotion
 from backend.runtime.artifacts import adapter_info
 
+FORGETTING_TOLERANCE = 0.01  # on-intent an adapter may lose on earlier runs' held-out tickets
 GATE_VARIANT = "served_variant"  # the variant of the evaluation that the adapter serves as
 # With no adapter serving, the base model behind the prompt layer serves: the bar to beat.
 BASE_METRIC = ("variants", "prompt", "on_intent")
@@ -92,9 +93,15 @@ def rollback(session: Session) -> Adapter | None:
 def gate_refusal(candidate: Adapter, current: Adapter | None) -> str | None:
     """Why `candidate` may not replace what serves now; None when it may.
 
-    It must beat the serving adapter's on-intent rate with the prompt layer or, when none serves,
-    the base model's with the same prompt layer, measured in its own evaluation.
+    A retraining run measures the candidate and the serving model side by side on the same
+    held-out tickets (`comparison`): then the candidate must beat it there and must not lose
+    more than `FORGETTING_TOLERANCE` on the held-out tickets of earlier runs. Otherwise it must
+    beat the serving adapter's on-intent rate with the prompt layer or, when none serves, the
+    base model's with the same prompt layer, measured in its own evaluation.
     """
+    comparison = (candidate.metrics or {}).get("comparison")
+    if comparison and comparison.get("serving") == (current.version if current else None):
+        return comparison_refusal(comparison)
     score = gate_score(candidate)
     if score is None:
         return f"{candidate.version} has not been evaluated (supportbot eval)"
@@ -104,6 +111,40 @@ def gate_refusal(candidate: Adapter, current: Adapter | None) -> str | None:
         serving, what = _metric(candidate, BASE_METRIC), "the base model (prompt only)"
     if serving is not None and score <= serving:
         return f"on-intent rate {score:.1%} does not beat {serving:.1%} of {what}"
+    return None
+
+
+def comparison_refusal(comparison: dict) -> str | None:
+    """Why a side-by-side comparison refuses the candidate; None when it may serve.
+
+    Each group is scored by on-intent where its tickets have intents the judge knows, else by
+    ROUGE-L to the agents' replies.
+    """
+    groups = comparison["groups"]
+    everything = _side_by_side(groups["all"])
+    if everything is None:
+        return "the comparison has no held-out tickets to decide on"
+    metric, candidate, serving = everything
+    if candidate <= serving:
+        return f"{metric} {candidate:.1%} on the held-out tickets does not beat {serving:.1%}"
+    earlier = _side_by_side(groups.get("earlier", {}))
+    if earlier is not None:
+        metric, candidate, serving = earlier
+        if candidate < serving - FORGETTING_TOLERANCE:
+            return (
+                f"it forgets: {metric} {candidate:.1%} on earlier runs' held-out tickets against"
+                f" {serving:.1%} (at most {FORGETTING_TOLERANCE:.0%} lower is allowed)"
+            )
+    return None
+
+
+def _side_by_side(group: dict) -> tuple[str, float, float] | None:
+    if not group.get("tickets"):
+        return None
+    for metric in ("on_intent", "rouge_l"):
+        candidate, serving = group["candidate"][metric], group["serving"][metric]
+        if candidate is not None and serving is not None:
+            return metric.replace("_", "-"), candidate, serving
     return None
 
 

@@ -101,17 +101,19 @@ def hand_back(session: Session, conversation: Conversation) -> None:
     session.commit()
 
 
-def resolve(session: Session, conversation: Conversation, approved_for_training: bool) -> Ticket:
+def resolve(session: Session, conversation: Conversation, approved_by: str | None) -> Ticket:
     """Close the conversation and keep it as a solved ticket (PII redacted).
 
     The ticket is the customer's messages and the agents' replies (the bot's, when no agent
-    wrote); only a ticket an agent approved is used for training and as a retrieval example.
+    wrote), with the bot's replies beside the agents' as its draft. It is approved by
+    `approved_by` (a reviewer), or waits in the review list; only approved tickets train and
+    are retrieval examples.
     """
     messages = conversation_messages(session, conversation.id)
     customer_text = "\n".join(m.text for m in messages if m.role == Role.customer)
-    replies = [m.text for m in messages if m.role == Role.agent] or [
-        m.text for m in messages if m.role == Role.bot and not m.escalated
-    ]
+    bot_replies = [m.text for m in messages if m.role == Role.bot and not m.escalated]
+    agent_replies = [m.text for m in messages if m.role == Role.agent]
+    replies = agent_replies or bot_replies
     if not customer_text or not replies:
         raise HandoffError("a conversation needs a customer message and a reply to be resolved")
     ticket = store_tickets(
@@ -122,7 +124,9 @@ def resolve(session: Session, conversation: Conversation, approved_for_training:
                 reply="\n".join(replies),
                 source="agent",
                 escalated=any(m.escalated for m in messages),
-                approved_for_training=approved_for_training,
+                approved_for_training=approved_by is not None,
+                reviewed_by=approved_by,
+                bot_draft="\n".join(bot_replies) if agent_replies and bot_replies else None,
                 conversation_id=conversation.id,
             )
         ],

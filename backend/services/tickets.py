@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from backend.models import Ticket
+from backend.models import ReviewStatus, Ticket
 from backend.models.columns import utcnow
 from backend.services.retrieval import vector_to_bytes
 from prompts.embeddings import embed
@@ -25,6 +25,8 @@ class SolvedTicket:
     category: str | None = None
     escalated: bool = False
     approved_for_training: bool = False
+    reviewed_by: str | None = None  # who approved it; default: its source (an import, the demo)
+    bot_draft: str | None = None  # the bot's reply, beside the agent's, for the reviewer
     conversation_id: uuid.UUID | None = None
     created_at: datetime | None = None  # when the ticket was solved; default: now
 
@@ -44,6 +46,9 @@ class StoredTickets:
 
 def store_tickets(session: Session, tickets: list[SolvedTicket]) -> StoredTickets:
     """Redact, embed and add `tickets` to the session; one already stored is updated instead.
+
+    A ticket marked approved is approved from now on (by `reviewed_by`, else its source); one
+    not marked waits for review, or keeps the review it already had.
 
     The caller commits, so a ticket and the change that produced it land together.
     """
@@ -75,7 +80,11 @@ def store_tickets(session: Session, tickets: list[SolvedTicket]) -> StoredTicket
             )
         row.intent, row.category = ticket.intent or row.intent, ticket.category or row.category
         row.escalated = ticket.escalated
-        row.approved_for_training = ticket.approved_for_training
+        if ticket.approved_for_training and row.review_status != ReviewStatus.approved:
+            row.review_status = ReviewStatus.approved
+            row.reviewed_by, row.reviewed_at = ticket.reviewed_by or ticket.source, utcnow()
+        row.approved_for_training = row.review_status == ReviewStatus.approved
+        row.bot_draft = ticket.bot_draft or row.bot_draft
         row.conversation_id = ticket.conversation_id or row.conversation_id
         row.embedding = vector_to_bytes(vector)
         row.updated_at = utcnow()

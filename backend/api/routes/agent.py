@@ -122,9 +122,13 @@ def hand_back(
 def resolve(
     body: ResolveRequest, agent: AgentDep, conversation: ConversationDep, session: SessionDep
 ) -> Resolved:
-    """Close the conversation; it becomes a solved ticket (approved for training if ticked)."""
+    """Close the conversation; it becomes a solved ticket in the review list.
+
+    Ticked `approved_for_training` by an admin agent (a reviewer), it is approved at once.
+    """
+    approved_by = agent.name if body.approved_for_training and agent.is_admin else None
     try:
-        ticket = handoff.resolve(session, conversation, body.approved_for_training)
+        ticket = handoff.resolve(session, conversation, approved_by)
     except handoff.HandoffError as error:
         raise HTTPException(status.HTTP_409_CONFLICT, detail=str(error)) from error
     return Resolved(
