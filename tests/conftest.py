@@ -11,11 +11,15 @@ import pytest
 import sqlalchemy as sa
 import yaml
 from fastapi.testclient import TestClient
+from sqlmodel import Session
 
 from backend.api.main import create_app
 from backend.core.config import Settings
 from backend.core.db import migrate, throwaway_postgres_database
+from backend.models import Conversation, Message, Role
 from backend.runtime.factory import trained_prompt_version
+from backend.services import handoff
+from backend.services.tickets import SolvedTicket, store_tickets
 from prompts import load_company
 from prompts.escalation import DEFAULT_POLICY_FILE
 from prompts.topics import TopicClassifier
@@ -188,3 +192,30 @@ def base_url(database_url, tiny_model_dir, tmp_path) -> Iterator[str]:
         with httpx.Client(base_url=url) as http:
             wait_until_ready(http)
         yield url
+
+
+def approve(engine, tickets, reviewer="importer"):
+    """Store demo `tickets` as approved for training by `reviewer`."""
+    with Session(engine) as session:
+        store_tickets(
+            session,
+            [
+                SolvedTicket(t.customer_text, t.agent_reply, "test", t.intent,
+                             approved_for_training=True, reviewed_by=reviewer)
+                for t in tickets
+            ],
+        )  # fmt: skip
+        session.commit()
+
+
+def resolved_conversation(engine, customer_text, agent_reply, bot_reply):
+    """A conversation an agent took over and resolved (not a reviewer: it waits for review)."""
+    with Session(engine) as session:
+        conversation = Conversation(token_hash="x" * 64)
+        session.add(conversation)
+        session.commit()
+        for role, text in ((Role.customer, customer_text), (Role.bot, bot_reply),
+                           (Role.agent, agent_reply)):  # fmt: skip
+            session.add(Message(conversation_id=conversation.id, role=role, text=text))
+        session.commit()
+        return handoff.resolve(session, conversation, approved_by=None).id

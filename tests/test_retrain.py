@@ -17,16 +17,14 @@ from backend.api.main import create_app
 from backend.cli import main as cli
 from backend.core.config import get_settings
 from backend.core.db import create_db_engine, migrate
-from backend.models import Conversation, Message, RetrainRun, Role, RunStatus, Ticket
+from backend.models import RetrainRun, RunStatus, Ticket
 from backend.models.columns import utcnow
 from backend.runtime.artifacts import adapter_info
 from backend.services import adapters as registry
-from backend.services import handoff
 from backend.services import retrain_runs as runs
 from backend.services.adapters import comparison_refusal
 from backend.services.agents import create_agent
-from backend.services.tickets import SolvedTicket, store_tickets
-from tests.conftest import tiny_settings
+from tests.conftest import approve, resolved_conversation, tiny_settings
 from training.demo_data import demo_shop_tickets
 from training.lora import LoraTrainArgs
 from training.retrain import retrain
@@ -46,19 +44,6 @@ def deployment(tmp_path, tiny_model_dir):
     settings = tiny_settings(tmp_path, database_url, tiny_model_dir, max_new_tokens=8)
     yield settings, engine
     engine.dispose()
-
-
-def approve(engine, tickets, reviewer="importer"):
-    with Session(engine) as session:
-        store_tickets(
-            session,
-            [
-                SolvedTicket(t.customer_text, t.agent_reply, "test", t.intent,
-                             approved_for_training=True, reviewed_by=reviewer)
-                for t in tickets
-            ],
-        )  # fmt: skip
-        session.commit()
 
 
 def serve(engine, version):
@@ -234,19 +219,6 @@ def test_the_cli_runs_the_job_and_refuses_a_second_at_once(deployment, monkeypat
         get_settings.cache_clear()
     with Session(engine) as session:
         assert session.exec(select(Ticket)).first().reviewed_by == "importer"
-
-
-def resolved_conversation(engine, customer_text, agent_reply, bot_reply):
-    """A conversation an agent took over and resolved (not a reviewer: it waits for review)."""
-    with Session(engine) as session:
-        conversation = Conversation(token_hash="x" * 64)
-        session.add(conversation)
-        session.commit()
-        for role, text in ((Role.customer, customer_text), (Role.bot, bot_reply),
-                           (Role.agent, agent_reply)):  # fmt: skip
-            session.add(Message(conversation_id=conversation.id, role=role, text=text))
-        session.commit()
-        return handoff.resolve(session, conversation, approved_by=None).id
 
 
 def test_admins_review_tickets_and_start_a_run_that_its_own_process_does(tmp_path, tiny_model_dir):

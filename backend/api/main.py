@@ -102,6 +102,10 @@ def create_app(
     def agent_page() -> FileResponse:
         return FileResponse(STATIC_DIR / "agent.html")
 
+    @app.get("/admin", include_in_schema=False)
+    def admin_page() -> FileResponse:
+        return FileResponse(STATIC_DIR / "admin.html")
+
     @app.exception_handler(Exception)
     async def unexpected_error(request: Request, error: Exception) -> JSONResponse:
         logger.exception("unhandled error on %s %s", request.method, request.url.path)
