@@ -161,12 +161,7 @@ def _retrain(args: argparse.Namespace, settings: Settings) -> None:
     engine = create_db_engine(settings.database_url)
     run_id = args.run
     if run_id is None:
-        options = {
-            "fresh": args.fresh or not settings.retrain_continue,
-            "replay_share": settings.retrain_replay_share
-            if args.replay_share is None
-            else args.replay_share,
-        }
+        options = retrain_runs.run_options(settings, args.fresh or None, args.replay_share)
         try:
             run = retrain_runs.start_run(
                 engine, "cli", getpass.getuser(), options, settings.retrain_stale_seconds

@@ -24,6 +24,7 @@ from backend.services import adapters as registry
 from backend.services import retrain_runs as runs
 from backend.services.adapters import comparison_refusal
 from backend.services.agents import create_agent
+from backend.services.retrain_triggers import check_triggers, due_trigger, triggers_enabled
 from tests.conftest import approve, resolved_conversation, tiny_settings
 from training.demo_data import demo_shop_tickets
 from training.lora import LoraTrainArgs
@@ -281,4 +282,35 @@ def test_admins_review_tickets_and_start_a_run_that_its_own_process_does(tmp_pat
     with Session(engine) as session:
         ticket = session.get(Ticket, pending[0])
         assert ticket.approved_for_training and ticket.reply.startswith("Sorry, a new parcel")
+    engine.dispose()
+
+
+def test_triggers_start_a_run_after_enough_new_approvals_or_on_schedule(tmp_path, tiny_model_dir):
+    database_url = f"sqlite:///{tmp_path / 'triggers.db'}"
+    migrate(database_url)
+    engine = create_db_engine(database_url)
+    tickets = demo_shop_tickets()
+    approve(engine, tickets[:5])
+    settings = tiny_settings(tmp_path, database_url, tiny_model_dir, retrain_after_new_tickets=10)
+    assert not triggers_enabled(tiny_settings(tmp_path, database_url, tiny_model_dir))  # default
+    launched = []
+
+    def launch(_settings, run):
+        launched.append(run.id)
+
+    assert check_triggers(engine, settings, launch) is None  # 5 of 10
+    approve(engine, tickets[5:11])
+    run = check_triggers(engine, settings, launch)
+    assert run.trigger == "new_tickets" and launched == [run.id]
+    assert check_triggers(engine, settings, launch) is None  # one run at a time
+    runs.finish_run(engine, run.id, RunStatus.succeeded)
+
+    hourly = tiny_settings(tmp_path, database_url, tiny_model_dir, retrain_every_hours=1)
+    later = utcnow() + timedelta(hours=2)
+    with Session(engine) as session:
+        assert due_trigger(session, hourly, later) is None  # nothing approved since the run
+    approve(engine, tickets[11:12])
+    with Session(engine) as session:
+        assert due_trigger(session, hourly, later) == "schedule"
+        assert due_trigger(session, hourly, utcnow()) is None  # the last run was just now
     engine.dispose()

@@ -41,13 +41,7 @@ class TicketExample:
 
 def approved_tickets(engine: Engine) -> list[TicketExample]:
     """Every ticket approved for training, oldest first."""
-    with Session(engine) as session:
-        rows = session.exec(
-            select(Ticket)
-            .where(col(Ticket.approved_for_training))
-            .order_by(col(Ticket.created_at), col(Ticket.id))
-        ).all()
-        return [TicketExample(t.customer_text, t.reply, t.intent) for t in rows]
+    return approved_tickets_since(engine, None)[0]
 
 
 def approved_tickets_since(

@@ -17,6 +17,7 @@ from backend.core.db import create_db_engine
 from backend.runtime.assistant import Assistant
 from backend.runtime.factory import load_assistant
 from backend.runtime.holder import AssistantHolder
+from backend.services.retrain_triggers import triggers_enabled, watch_triggers
 from backend.services.retrieval import article_retriever, ticket_retriever
 from backend.services.swap import AdapterFollower, promoted_adapter_dir
 from frontend import STATIC_DIR
@@ -68,9 +69,13 @@ def create_app(
         if follows_registry and settings.adapter_poll_seconds > 0:
             following = AdapterFollower(engine, holder, load_with)
             follower = asyncio.create_task(following.run(settings.adapter_poll_seconds))
+        watcher = None
+        if triggers_enabled(settings):
+            watcher = asyncio.create_task(watch_triggers(engine, settings))
         yield
-        if follower is not None:
-            follower.cancel()
+        for task in (follower, watcher):
+            if task is not None:
+                task.cancel()
         app.state.engine.dispose()
 
     app = FastAPI(

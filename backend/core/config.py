@@ -97,6 +97,14 @@ class Settings(BaseSettings):
     retrain_max_steps: int = Field(
         0, ge=0, description="Training steps of a retraining run; 0: the epochs of `train`."
     )
+    retrain_after_new_tickets: int = Field(
+        0,
+        ge=0,
+        description="Start a run once this many tickets were approved since the last; 0: off.",
+    )
+    retrain_every_hours: float = Field(
+        0.0, ge=0.0, description="Start a run this often when tickets were approved since; 0: off."
+    )
 
     @model_validator(mode="after")
     def _default_database_url(self) -> "Settings":

@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from backend.core.config import Settings
 from backend.models import RetrainRun, RunStatus
 from backend.models.columns import utcnow
 
@@ -29,6 +30,16 @@ class RunInProgressError(RuntimeError):
 
 class RunStateError(ValueError):
     """The run is not in a state that allows this (it finished already, or was claimed)."""
+
+
+def run_options(
+    settings: Settings, fresh: bool | None = None, replay_share: float | None = None
+) -> dict[str, Any]:
+    """A run's options: those given, else the deployment's settings."""
+    return {
+        "fresh": (not settings.retrain_continue) if fresh is None else fresh,
+        "replay_share": settings.retrain_replay_share if replay_share is None else replay_share,
+    }
 
 
 def start_run(

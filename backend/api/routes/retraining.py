@@ -117,12 +117,7 @@ def start_retraining(
 ) -> RetrainRunPublic:
     """Queue a run and start its process; follow it with GET /api/admin/retrain/runs/{id}."""
     body = body or RetrainRequest()
-    options = {
-        "fresh": (not settings.retrain_continue) if body.fresh is None else body.fresh,
-        "replay_share": settings.retrain_replay_share
-        if body.replay_share is None
-        else body.replay_share,
-    }
+    options = runs.run_options(settings, body.fresh, body.replay_share)
     try:
         run = runs.start_run(engine, "api", admin.name, options, settings.retrain_stale_seconds)
     except runs.RunInProgressError as error:
