@@ -140,8 +140,11 @@ def list_runs(
 
 
 @router.get("/retrain/runs/{run_id}", responses=_RUN_NOT_FOUND)
-def read_run(admin: AdminDep, run: RunDep, session: SessionDep) -> RetrainRunPublic:
+def read_run(
+    admin: AdminDep, run: RunDep, session: SessionDep, engine: EngineDep, settings: SettingsDep
+) -> RetrainRunPublic:
     """One run: its phase, step, loss and ETA while it runs; its verdict when done."""
+    runs.expire_stale_runs(engine, settings.retrain_stale_seconds)
     session.refresh(run)
     return RetrainRunPublic.model_validate(run)
 
