@@ -625,7 +625,7 @@
     if (!result || state.openId !== id) return;
     showNotice(result.approved_for_training
       ? "Resolved and saved as a solved ticket, approved for training."
-      : "Resolved and saved as a solved ticket (not used for training).");
+      : "Resolved and saved as a solved ticket; it waits in the review list (/admin) before training.");
     changeConversation({ status: "resolved" });
     refreshQueue();
   }

@@ -15,6 +15,7 @@ as its own process, `supportbot retrain --run ID`):
 A cancel or a crash marks the run cancelled or failed and leaves serving as it was.
 """
 
+import logging
 import random
 import threading
 import time
@@ -40,6 +41,7 @@ from training.tickets import TicketExample, approved_tickets_since, split_ticket
 from training.workflow import configured_base
 
 HEARTBEAT_SECONDS = 10.0
+logger = logging.getLogger(__name__)
 Progress = Callable[[str], None]
 
 
@@ -106,8 +108,11 @@ class Heartbeat:
 
     def _run(self) -> None:
         while not self._stop.wait(HEARTBEAT_SECONDS):
-            if runs.beat(self.engine, self.run_id):
-                self.cancelled.set()
+            try:
+                if runs.beat(self.engine, self.run_id):
+                    self.cancelled.set()
+            except Exception:  # a missed beat is retried; the stale timeout is many beats long
+                logger.exception("retraining run %s: the heartbeat failed", self.run_id)
 
 
 def retrain(
