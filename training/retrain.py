@@ -174,6 +174,8 @@ def _retrain(
     replay = [] if fresh else _replay_sample(older, len(new), run.options, run.id or 0)
     train_on = everything if fresh else [*new, *replay]
     init = None if fresh else Path(serving.path)
+    if init is not None and args.prompt_version is None:
+        args = replace(args, prompt_version=serving.prompt_version)  # the template it learned
     progress(
         f"[retrain] {len(new)} new approved tickets, {len(replay)} replayed;"
         f" {'a fresh LoRA' if fresh else f'continuing adapter {serving.version}'}"
