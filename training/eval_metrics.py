@@ -44,6 +44,14 @@ class IntentJudge:
         return [str(label) for label in self._pipeline.predict(list(replies))] if replies else []
 
 
+def fit_intent_judge(replies: Sequence[str], intents: Sequence[str | None]) -> IntentJudge | None:
+    """A judge fitted on the replies that have an intent; None with fewer than two intents."""
+    labelled = [(reply, intent) for reply, intent in zip(replies, intents, strict=True) if intent]
+    if len({intent for _, intent in labelled}) < 2:
+        return None
+    return IntentJudge([reply for reply, _ in labelled], [intent for _, intent in labelled])
+
+
 def on_intent_rate(judge: IntentJudge, replies: Sequence[str], intents: Sequence[str]) -> float:
     """Share of replies the judge assigns to the intent they were meant to answer."""
     judged = judge.judge(replies)

@@ -58,8 +58,8 @@ from prompts.escalation import EscalationPolicy, load_policy
 from prompts.topics import TopicClassifier
 from training.eval_answers import Reply, answer_all, bare, nearest_replies, with_prompt_layer
 from training.eval_metrics import (
-    IntentJudge,
     escalation_scores,
+    fit_intent_judge,
     latency_stats,
     rouge_l,
     similarities_of_vectors,
@@ -206,11 +206,8 @@ def evaluate_adapter(
     assistant = tuned = None
     run("retrieval", lambda: nearest_replies(solved, texts))
 
-    judge_tickets = [t for t in train if t.intent]
-    judge = None
-    if len({t.intent for t in judge_tickets}) >= 2:
-        progress(f"[eval] scoring: fitting the judge on {len(judge_tickets)} training replies")
-        judge = IntentJudge([t.reply for t in judge_tickets], [t.intent for t in judge_tickets])
+    progress(f"[eval] scoring: fitting the judge on the {len(train)} training replies")
+    judge = fit_intent_judge([t.reply for t in train], [t.intent for t in train])
     references = [t.reply for t in held_out]
     intents = [t.intent for t in held_out]
     texts_to_embed = sorted({*references, *(r.text for rs in replies.values() for r in rs)})

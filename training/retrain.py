@@ -55,6 +55,7 @@ class RunProgress(TrainerCallback):
     def __init__(self, engine: Engine, run_id: int) -> None:
         self.engine, self.run_id = engine, run_id
         self.started = time.perf_counter()
+        self.losses: list[list[float]] = []
 
     def on_log(
         self,
@@ -75,11 +76,8 @@ class RunProgress(TrainerCallback):
             "eta_seconds": round(elapsed / done * (state.max_steps - state.global_step)),
         }
         if "loss" in logs:
-            progress["loss"] = logs["loss"]
-            progress["losses"] = [
-                *_recorded(self.engine, self.run_id).get("losses", []),
-                [state.global_step, logs["loss"]],
-            ]
+            self.losses.append([state.global_step, logs["loss"]])
+            progress["loss"], progress["losses"] = logs["loss"], self.losses
         if runs.beat(self.engine, self.run_id, progress):
             raise RunCancelled("cancelled during training")
 
@@ -180,12 +178,8 @@ def _retrain(
         f"[retrain] {len(new)} new approved tickets, {len(replay)} replayed;"
         f" {'a fresh LoRA' if fresh else f'continuing adapter {serving.version}'}"
     )
-    runs.beat(engine, run.id, {"phase": "training"})
-    with Session(engine) as session:
-        stored = session.get(RetrainRun, run.id)
-        stored.new_tickets, stored.replay_tickets = len(new), len(replay)
-        session.add(stored)
-        session.commit()
+    runs.record_tickets(engine, run.id, len(new), len(replay))
+    heartbeat.phase("training")
     company = load_company(settings.company_file)
     info = train_adapter(
         replace(args, output_dir=None),
@@ -260,9 +254,3 @@ def _replay_sample(
     share = float(options.get("replay_share", 0.5))
     wanted = min(len(older), round(new_count * share / (1 - share)))
     return random.Random(seed).sample(older, wanted)
-
-
-def _recorded(engine: Engine, run_id: int) -> dict:
-    with Session(engine) as session:
-        run = session.get(RetrainRun, run_id)
-        return dict(run.progress) if run else {}

@@ -17,7 +17,7 @@ from backend.runtime.factory import load_assistant
 from prompts import CompanyFacts
 from prompts.escalation import EscalationPolicy
 from training.eval_answers import answer_all, with_prompt_layer
-from training.eval_metrics import IntentJudge, rouge_l
+from training.eval_metrics import fit_intent_judge, rouge_l
 from training.tickets import SolvedTicketIndex, TicketExample
 
 GROUPS = ("all", "earlier", "new")
@@ -41,12 +41,7 @@ def compare_served(
     with an intent the judge knows) and their mean ROUGE-L to the reference.
     """
     solved = SolvedTicketIndex.of(train, settings.min_retrieval_score)
-    labelled = [t for t in train if t.intent]
-    judge = (
-        IntentJudge([t.reply for t in labelled], [t.intent for t in labelled])
-        if len({t.intent for t in labelled}) >= 2
-        else None
-    )
+    judge = fit_intent_judge([t.reply for t in train], [t.intent for t in train])
     texts = [t.customer_text for t in held_out]
     sides = {"candidate": candidate, "serving": serving}
     scores: dict[str, tuple[list[bool | None], list[float]]] = {}

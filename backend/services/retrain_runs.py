@@ -92,6 +92,15 @@ def beat(engine: Engine, run_id: int, progress: dict[str, Any] | None = None) ->
         return run.cancel_requested
 
 
+def record_tickets(engine: Engine, run_id: int, new: int, replayed: int) -> None:
+    """Record how many new and replayed tickets the run trains on."""
+    with Session(engine) as session:
+        run = _get(session, run_id)
+        run.new_tickets, run.replay_tickets = new, replayed
+        session.add(run)
+        session.commit()
+
+
 def finish_run(engine: Engine, run_id: int, status: RunStatus, **fields: Any) -> RetrainRun:
     """End the run with `status` and its results (verdict, metrics, adapter_version, ...)."""
     if status not in FINISHED:
