@@ -6,7 +6,7 @@ supportbot migrate               # bring the database schema up to date
 supportbot import-kb PATH        # add or update help articles (markdown files or JSON)
 supportbot import-tickets FILE   # solved tickets from a CSV/JSONL export (Bitext's format works)
 supportbot retrain               # learn from newly approved tickets; promote if better
-supportbot train [--data FILE]   # a LoRA adapter on the approved tickets (flags or --config YAML)
+supportbot train [--data FILE]   # fine-tune (LoRA or every weight) on the approved tickets
 supportbot eval --adapter DIR    # prompt vs fine-tune vs both vs retrieval on held-out tickets
 supportbot adapters list|promote VERSION|rollback   # which adapter serves; workers follow
 supportbot agents create NAME    # a human agent and their API key for /agent (--admin)
@@ -220,7 +220,8 @@ def _adapters(args: argparse.Namespace, settings: Settings) -> None:
                 score = registry.gate_score(adapter)
                 print(
                     f"{'*' if serving and adapter.id == serving.id else ' '} {adapter.version}  "
-                    f"base {adapter.base_model}  prompt {adapter.prompt_version}  "
+                    f"{adapter.hyperparameters.get('method', 'lora')} of {adapter.base_model}  "
+                    f"prompt {adapter.prompt_version}  "
                     f"{adapter.train_tickets} tickets  on-intent "
                     f"{'not evaluated' if score is None else f'{score:.1%}'}"
                 )
@@ -310,7 +311,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     train = commands.add_parser(
         "train",
-        help="LoRA fine-tuning on solved tickets; `supportbot train -h` lists its arguments",
+        help="fine-tuning (LoRA, or every weight of a small base) on solved tickets;"
+        " `supportbot train -h` lists its arguments",
         add_help=False,
     )
     train.set_defaults(handler=_train)  # its own arguments are parsed by training.lora
@@ -318,10 +320,12 @@ def build_parser() -> argparse.ArgumentParser:
     retrain = commands.add_parser(
         "retrain",
         help="train on the newly approved tickets and promote the adapter if it is better;"
-        " LoRA flags of `supportbot train` (e.g. --max_steps) may follow",
+        " flags of `supportbot train` (e.g. --max_steps) may follow",
     )
     retrain.add_argument(
-        "--fresh", action="store_true", help="a fresh LoRA on every approved ticket"
+        "--fresh",
+        action="store_true",
+        help="a fresh fine-tune of the base on every approved ticket",
     )
     retrain.add_argument(
         "--replay-share", type=float, help="share of replayed older tickets (default: setting)"

@@ -186,7 +186,8 @@
         cell(row, adapter.serving ? `${adapter.version} (serving)` : adapter.version,
           adapter.serving ? "serving" : "");
         cell(row, percent(onIntent(adapter)));
-        cell(row, `${adapter.train_tickets} tickets`);
+        const method = adapter.hyperparameters.method === "full" ? "full fine-tuning" : "LoRA";
+        cell(row, `${adapter.train_tickets} tickets, ${method}`);
         cell(row, new Date(adapter.created_at).toLocaleString());
         const actions = cell(row, "");
         if (!adapter.serving) {

@@ -113,7 +113,9 @@ def tiny_adapter_tickets() -> list[TicketExample]:
 @pytest.fixture(scope="session")
 def tiny_adapter(tiny_model_dir, tiny_adapter_tickets, tmp_path_factory) -> dict:
     """The adapter_info (and `output_dir`) of a LoRA adapter briefly trained on the tiny starter."""
-    args = LoraTrainArgs(max_steps=40, learning_rate=5e-3, per_device_train_batch_size=8, lora_r=8)
+    args = LoraTrainArgs(
+        method="lora", max_steps=40, learning_rate=5e-3, per_device_train_batch_size=8, lora_r=8
+    )
     adapters = tmp_path_factory.mktemp("adapters")
     return train_adapter(
         args, tiny_base_model(tiny_model_dir), tiny_adapter_tickets, load_company(), adapters

@@ -39,7 +39,9 @@ def _example(ticket) -> TicketExample:
 @pytest.fixture(scope="module")
 def adapter_dir(tiny_model_dir, demo, tmp_path_factory) -> Path:
     """A tiny adapter, trained for 20 steps (as tests/test_lora.py trains one)."""
-    args = LoraTrainArgs(max_steps=20, learning_rate=5e-3, per_device_train_batch_size=8, lora_r=8)
+    args = LoraTrainArgs(
+        method="lora", max_steps=20, learning_rate=5e-3, per_device_train_batch_size=8, lora_r=8
+    )
     base = tiny_base_model(tiny_model_dir)
     info = train_adapter(args, base, demo[0], load_company(), tmp_path_factory.mktemp("adapters"))
     return Path(info["output_dir"])

@@ -32,7 +32,7 @@ from training.retrain import retrain
 
 pytestmark = pytest.mark.slow
 
-TINY_LORA = LoraTrainArgs(max_steps=6, per_device_train_batch_size=8, lora_r=8)
+TINY_LORA = LoraTrainArgs(method="lora", max_steps=6, per_device_train_batch_size=8, lora_r=8)
 
 
 @pytest.fixture
@@ -165,7 +165,7 @@ def test_only_one_run_is_active_at_a_time_and_a_dead_one_expires(database_url):
 def test_a_cancel_during_training_leaves_serving_untouched(deployment):
     settings, engine = deployment
     run = queued(settings, engine)
-    long_run = LoraTrainArgs(max_steps=400, per_device_train_batch_size=8, lora_r=8)
+    long_run = LoraTrainArgs(method="lora", max_steps=400, per_device_train_batch_size=8, lora_r=8)
     result = {}
     worker = threading.Thread(
         target=lambda: result.update(run=retrain(settings, engine, run.id, long_run))
@@ -278,7 +278,7 @@ def test_admins_review_tickets_and_start_a_run_that_its_own_process_does(tmp_pat
         assert finished.status_code == 409
         assert client.get("/api/admin/retrain/runs/999", headers=admin).status_code == 404
         log = (settings.retrain_logs_dir / f"run-{run_id}.log").read_text()
-        assert "[lora] step 4/4" in log and "succeeded" in log
+        assert "[full] step 4/4" in log and "succeeded" in log  # auto: a tiny base
     with Session(engine) as session:
         ticket = session.get(Ticket, pending[0])
         assert ticket.approved_for_training and ticket.reply.startswith("Sorry, a new parcel")

@@ -1,14 +1,17 @@
-"""LoRA fine-tuning of the support model on solved tickets (the TRL `sft.py` script shape).
+"""Fine-tuning of the support model on solved tickets (the TRL `sft.py` script shape).
 
     supportbot train                                        # approved tickets from the database
     supportbot train --data export.csv --num_train_epochs 2 --lora_r 8
+    supportbot train --method full                          # every weight, no LoRA
     supportbot train --config train.yaml --learning_rate 5e-4   # YAML, flags override it
 
 Examples are rendered by the serving prompt template and the tokenizer's chat template, and the
 loss covers the reply tokens only. LoRA goes on every linear layer of the base except the output
-head, with no `modules_to_save`, so the adapter also loads in vLLM. The adapter directory holds
-the peft weights, `adapter_info.json` (base model, prompt version, data hash, hyperparameters,
-losses), the loss curve, and a topic classifier fitted on the tickets' intents when they have any.
+head, with no `modules_to_save`, so the adapter also loads in vLLM. Full fine-tuning (`--method
+full`) trains every weight and saves the whole model (`save_pretrained`, tokenizer included), which
+the registry serves and hot-swaps like an adapter. The directory holds the weights,
+`adapter_info.json` (method, base model, prompt version, data hash, hyperparameters, losses), the
+loss curve, and a topic classifier fitted on the tickets' intents when they have any.
 """
 
 import json
@@ -17,24 +20,29 @@ import statistics
 import tempfile
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
+import torch
 import yaml
 from langchain_core.documents import Document
 from peft import LoraConfig, PeftModel, get_peft_model
 from transformers import (
+    AutoConfig,
+    AutoModelForCausalLM,
     DataCollatorForSeq2Seq,
     HfArgumentParser,
+    PreTrainedModel,
     PrinterCallback,
     Trainer,
     TrainerCallback,
     set_seed,
 )
+from transformers.tokenization_utils_base import PreTrainedTokenizerBase
 
-from backend.runtime.artifacts import ADAPTER_INFO_FILE
+from backend.runtime.artifacts import ADAPTER_INFO_FILE, is_full_model
 from backend.runtime.loading import load_causal_lm, pick_device
 from prompts import CompanyFacts, SupportPrompt
 from prompts.embeddings import embed
@@ -73,6 +81,14 @@ class LoraTrainArgs:
             " shows the nearest solved reply), else the base model's own (v2 for hub models)."
         },
     )
+    method: str = field(
+        default="auto",
+        metadata={
+            "help": "`lora` (a peft LoRA adapter), `full` (every weight, saved as a whole model)"
+            " or `auto` (see `choose_method`).",
+            "choices": ["auto", "lora", "full"],
+        },
+    )
     lora_r: int = field(default=32, metadata={"help": "LoRA rank."})
     lora_alpha: int = field(default=64, metadata={"help": "LoRA scaling numerator."})
     lora_dropout: float = 0.05
@@ -80,11 +96,21 @@ class LoraTrainArgs:
         default=None,
         metadata={"help": "Module names to adapt; default: every linear layer but the head."},
     )
-    learning_rate: float = 4e-3
-    num_train_epochs: float = 1.5
+    learning_rate: float | None = field(
+        default=None, metadata={"help": "Default: 4e-3 for LoRA, 1e-3 for full fine-tuning."}
+    )
+    num_train_epochs: float | None = field(
+        default=None, metadata={"help": "Default: 1.5 for LoRA, 2.5 for full fine-tuning."}
+    )
     max_steps: int = field(default=-1, metadata={"help": "Overrides num_train_epochs when > 0."})
     per_device_train_batch_size: int = 16
-    max_length: int = 640  # a long reply and the solved reply shown before it
+    max_length: int | None = field(
+        default=None,
+        metadata={
+            "help": "Default: 640 for LoRA (a long reply and the solved reply shown before it),"
+            " 512 for full fine-tuning."
+        },
+    )
     solved_reply: str = field(
         default="closest",
         metadata={
@@ -125,13 +151,16 @@ def parse_train_args(argv: list[str]) -> LoraTrainArgs:
     return args
 
 
-# The template an adapter of a base trained with the first is trained with, by default: an
-# adapter of the starter also reads the nearest solved reply (docs/evaluation.md).
+# The template a LoRA adapter of a base trained with the first is trained with, by default: a
+# LoRA adapter of the starter also reads the nearest solved reply. A fully fine-tuned starter
+# keeps the base's shorter template, which it learns to write from (docs/evaluation.md).
 ADAPTER_PROMPT_OF_BASE = {"compact-v1": "compact-v2"}
 
 
-def adapter_prompt_version(base_prompt_version: str) -> str:
-    """The default prompt version of an adapter of a base trained with `base_prompt_version`."""
+def adapter_prompt_version(base_prompt_version: str, method: str) -> str:
+    """The default prompt version of a `method` fine-tune of a base trained with the given one."""
+    if method == "full":
+        return base_prompt_version
     return ADAPTER_PROMPT_OF_BASE.get(base_prompt_version, base_prompt_version)
 
 
@@ -156,19 +185,20 @@ def train_adapter(
     init_adapter: Path | None = None,
     callbacks: Sequence[TrainerCallback] = (),
 ) -> dict:
-    """Train a LoRA adapter on `tickets` and save it (default: under `adapters_dir`).
+    """Fine-tune the base on `tickets` (a LoRA adapter, or every weight) and save it under
+    `adapters_dir` unless `args.output_dir` says where.
 
     `context_tickets` (default: `tickets`) are all the solved tickets serving will know: the
     topic classifier is fitted and the solved replies retrieved from their training split.
-    `init_adapter` continues training that adapter instead of a fresh LoRA. Returns the
-    adapter_info, with `output_dir`.
+    `init_adapter` continues training that adapter (or fully fine-tuned model), whatever
+    `args.method` says. Returns the adapter_info, with `output_dir`.
     """
     started = time.perf_counter()
     set_seed(args.seed)
     train, held_out = split_tickets(tickets)
     if not train:
         raise ValueError("no tickets to train on")
-    print(f"[lora] {len(train)} training and {len(held_out)} held-out tickets", flush=True)
+    print(f"[train] {len(train)} training and {len(held_out)} held-out tickets", flush=True)
     known_train, known_held_out = (
         split_tickets(context_tickets) if context_tickets is not None else (train, held_out)
     )
@@ -176,7 +206,7 @@ def train_adapter(
     topics = choose_topic_classifier(known_train, known_held_out, base.topics)
     solved = None
     if {"solved_reply", "tickets"} & set(prompt.context_blocks):
-        print(f"[lora] indexing {len(known_train)} solved tickets for the prompt", flush=True)
+        print(f"[train] indexing {len(known_train)} solved tickets for the prompt", flush=True)
         solved = SolvedTicketIndex.of(known_train)
     train_examples = _examples(
         train,
@@ -190,21 +220,22 @@ def train_adapter(
     held_out_examples = _examples(held_out, prompt, topics, solved, gold_topics=False)
 
     device = pick_device("auto")
-    model, tokenizer = load_causal_lm(base.path, device=device)
+    model, tokenizer, method = _trainable_model(args, base, init_adapter, device)
+    defaults = METHOD_DEFAULTS[method]
+    args = replace(
+        args,
+        method=method,
+        learning_rate=args.learning_rate or defaults.learning_rate,
+        num_train_epochs=args.num_train_epochs or defaults.num_train_epochs,
+        max_length=args.max_length or defaults.max_length,
+    )
     max_length = min(args.max_length, model.config.max_position_embeddings)
     rows = tokenize_examples(train_examples, tokenizer, prompt.version, max_length)
     held_out_rows = tokenize_examples(held_out_examples, tokenizer, prompt.version, max_length)
-    if init_adapter is not None:
-        print(f"[lora] continuing from adapter {init_adapter}", flush=True)
-        model = PeftModel.from_pretrained(model, init_adapter, is_trainable=True)
-    else:
-        model = get_peft_model(model, lora_config(args))
-    # Saved as layer names (q_proj, ...), not paths, so vLLM and other loaders match them.
-    config = model.peft_config["default"]
-    config.target_modules = {name.rsplit(".", 1)[-1] for name in config.target_modules}
     model.train()
-    trainable, total = model.get_nb_trainable_parameters()
-    print(f"[lora] training {trainable:,} of {total:,} parameters ({trainable / total:.2%})")
+    trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
+    total = sum(p.numel() for p in model.parameters())
+    print(f"[{method}] training {trainable:,} of {total:,} parameters ({trainable / total:.2%})")
 
     steps_per_epoch = math.ceil(len(rows) / args.per_device_train_batch_size)
     epoch_steps = math.ceil(args.num_train_epochs * steps_per_epoch)
@@ -227,7 +258,7 @@ def train_adapter(
             eval_dataset=held_out_rows or None,
             data_collator=DataCollatorForSeq2Seq(tokenizer, padding=True, pad_to_multiple_of=8),
             processing_class=tokenizer,
-            callbacks=[ProgressPrinter("lora"), *callbacks],
+            callbacks=[ProgressPrinter(method), *callbacks],
         )
         trainer.remove_callback(PrinterCallback)
         trainer.train()
@@ -241,6 +272,7 @@ def train_adapter(
         "base_model": base.name,
         "base_model_path": base.path,
         "prompt_version": prompt.version,
+        "method": method,
         "reply_strategy": args.reply_strategy,
         "continued_from": str(init_adapter) if init_adapter else None,
         "data_hash": hash_,
@@ -249,7 +281,9 @@ def train_adapter(
         "hyperparameters": {
             k: str(v) if isinstance(v, Path) else v for k, v in asdict(args).items()
         },
-        "target_modules": sorted(model.peft_config["default"].target_modules),
+        "target_modules": (
+            sorted(model.peft_config["default"].target_modules) if method == "lora" else None
+        ),
         "steps": trainer.state.global_step,
         "epochs": round(trainer.state.global_step / steps_per_epoch, 2),
         "final_train_loss": next((r["loss"] for r in reversed(log_history) if "loss" in r), None),
@@ -260,9 +294,9 @@ def train_adapter(
     }
     output_dir = args.output_dir or adapters_dir / info["version"]
     own_topics = topics if topics is not base.topics else None
-    _save_atomically(model, own_topics, info, log_history, output_dir)
+    _save_atomically(model, tokenizer, own_topics, info, log_history, output_dir)
     print(
-        f"[lora] done in {format_duration(info['train_seconds'])}: held-out reply loss"
+        f"[{method}] done in {format_duration(info['train_seconds'])}: held-out reply loss"
         f" {held_out_loss} -> {output_dir}",
         flush=True,
     )
@@ -280,6 +314,61 @@ def lora_config(args: LoraTrainArgs) -> LoraConfig:
     )
 
 
+@dataclass(frozen=True)
+class MethodDefaults:
+    """What a fine-tuning method trains with unless told otherwise (docs/evaluation.md)."""
+
+    title: str
+    learning_rate: float
+    num_train_epochs: float
+    max_length: int
+
+
+METHOD_DEFAULTS = {
+    "lora": MethodDefaults("LoRA adapter", 4e-3, num_train_epochs=1.5, max_length=640),
+    "full": MethodDefaults("fully fine-tuned model", 1e-3, num_train_epochs=2.5, max_length=512),
+}
+
+
+# Below this size a base is fully fine-tuned by default: a 5.7M-parameter model learns to write
+# long replies with all its weights and not with a low-rank update (docs/evaluation.md, run 9).
+FULL_FINETUNE_MAX_PARAMETERS = 50_000_000
+
+
+def choose_method(method: str, base_path: str) -> str:
+    """The fine-tuning method for `method` (`auto`: full for a small base, else LoRA)."""
+    if method != "auto":
+        return method
+    with torch.device("meta"):  # counts the parameters without loading or allocating them
+        skeleton = AutoModelForCausalLM.from_config(AutoConfig.from_pretrained(base_path))
+    return "full" if skeleton.num_parameters() <= FULL_FINETUNE_MAX_PARAMETERS else "lora"
+
+
+def _trainable_model(
+    args: LoraTrainArgs,
+    base: BaseModel,
+    init_adapter: Path | None,
+    device: torch.device,
+) -> tuple[PreTrainedModel | PeftModel, PreTrainedTokenizerBase, str]:
+    """The model to train, its tokenizer and the method: a continued one keeps its own."""
+    if init_adapter is not None and is_full_model(init_adapter):
+        print(f"[full] continuing from fully fine-tuned model {init_adapter}", flush=True)
+        model, tokenizer = load_causal_lm(init_adapter, device=device)
+        return model, tokenizer, "full"
+    model, tokenizer = load_causal_lm(base.path, device=device)
+    if init_adapter is not None:
+        print(f"[lora] continuing from adapter {init_adapter}", flush=True)
+        return PeftModel.from_pretrained(model, init_adapter, is_trainable=True), tokenizer, "lora"
+    method = choose_method(args.method, base.path)
+    if method == "full":
+        return model, tokenizer, method
+    model = get_peft_model(model, lora_config(args))
+    # Saved as layer names (q_proj, ...), not paths, so vLLM and other loaders match them.
+    config = model.peft_config["default"]
+    config.target_modules = {name.rsplit(".", 1)[-1] for name in config.target_modules}
+    return model, tokenizer, method
+
+
 def choose_topic_classifier(
     train: list[TicketExample], held_out: list[TicketExample], base_topics: TopicClassifier | None
 ) -> TopicClassifier | None:
@@ -292,7 +381,7 @@ def choose_topic_classifier(
     labelled = [t for t in train if t.intent]
     if len({t.intent for t in labelled}) < 2:
         return base_topics
-    print(f"[lora] fitting the topic classifier on {len(labelled)} labelled tickets", flush=True)
+    print(f"[train] fitting the topic classifier on {len(labelled)} labelled tickets", flush=True)
     fitted = TopicClassifier.fit([t.customer_text for t in labelled], [t.intent for t in labelled])
     checked = [t for t in held_out if t.intent]
     if base_topics is None or not checked:
@@ -313,7 +402,7 @@ def choose_topic_classifier(
     }
     keep = max(accuracy, key=accuracy.__getitem__)
     scores = ", ".join(f"{name} {value:.1%}" for name, value in accuracy.items())
-    print(f"[lora] topic accuracy on {len(checked)} held-out tickets: {scores}; keeping {keep}")
+    print(f"[train] topic accuracy on {len(checked)} held-out tickets: {scores}; keeping {keep}")
     return candidates[keep]
 
 
@@ -357,7 +446,8 @@ def _topic(ticket: TicketExample, topics: TopicClassifier | None, gold: bool = F
 
 
 def _save_atomically(
-    model: PeftModel,
+    model: PreTrainedModel | PeftModel,
+    tokenizer: PreTrainedTokenizerBase,
     topics: TopicClassifier | None,
     info: dict,
     log_history: list[dict],
@@ -365,12 +455,14 @@ def _save_atomically(
 ) -> None:
     def write(staging: Path) -> None:
         model.save_pretrained(staging)
+        if info["method"] == "full":  # a whole model: it loads on its own, as a base does
+            tokenizer.save_pretrained(staging)
         if topics is not None:
             topics.save(staging)
         plot_loss_curve(
             log_history,
             staging / "loss_curve.png",
-            f"LoRA adapter {info['version']} on {info['base_model']}",
+            f"{METHOD_DEFAULTS[info['method']].title} {info['version']} on {info['base_model']}",
             train_label="training loss (reply tokens)",
             eval_label="held-out loss (reply tokens, predicted topic)",
         )

@@ -5,7 +5,7 @@ as its own process, `supportbot retrain --run ID`):
 
 1. the tickets approved since the last run that trained, plus a replay sample of older ones
    (`SUPPORTBOT_RETRAIN_REPLAY_SHARE`), continuing from the serving adapter; or, with
-   `--fresh` (or no adapter serving), a fresh LoRA on every approved ticket;
+   `--fresh` (or no adapter serving), a fresh fine-tune of the base on every approved ticket;
 2. training, with progress (step, loss, ETA) in the log and on the run's row;
 3. the new adapter and the serving one answer the fixed held-out tickets side by side (the
    split by text: a held-out ticket never trains any adapter, and the set only grows);
@@ -176,7 +176,7 @@ def _retrain(
         args = replace(args, prompt_version=serving.prompt_version)  # the template it learned
     progress(
         f"[retrain] {len(new)} new approved tickets, {len(replay)} replayed;"
-        f" {'a fresh LoRA' if fresh else f'continuing adapter {serving.version}'}"
+        f" {'a fresh fine-tune' if fresh else f'continuing adapter {serving.version}'}"
     )
     runs.record_tickets(engine, run.id, len(new), len(replay))
     heartbeat.phase("training")

@@ -16,12 +16,20 @@ from prompts import load_company
 from prompts.escalation import load_policy
 from prompts.topics import TopicClassifier
 from training.evaluate import evaluate_adapter, load_eval_tickets, recorded_base_model
-from training.lora import BaseModel, LoraTrainArgs, adapter_prompt_version, train_adapter
+from training.lora import (
+    BaseModel,
+    LoraTrainArgs,
+    adapter_prompt_version,
+    choose_method,
+    train_adapter,
+)
 from training.tickets import approved_tickets, file_tickets
 
-# The first adapter of the starter, trained on the solved tickets at the first start with the
-# defaults of `supportbot train` (docs/evaluation.md).
-FIRST_ADAPTER_ARGS = LoraTrainArgs()
+# The first adapter of the starter, trained on the demo shop's solved tickets at the first start
+# with the defaults of `supportbot train`, but as LoRA: on the demo shop its served path ties with
+# full fine-tuning's (docs/evaluation.md), and a LoRA adapter is what every base above
+# FULL_FINETUNE_MAX_PARAMETERS gets, and what a vLLM server serves by name beside the base.
+FIRST_ADAPTER_ARGS = LoraTrainArgs(method="lora")
 
 
 def configured_base(settings: Settings, args: LoraTrainArgs) -> BaseModel:
@@ -33,7 +41,7 @@ def configured_base(settings: Settings, args: LoraTrainArgs) -> BaseModel:
         name=model_name(path),
         prompt_version=args.prompt_version
         or settings.prompt_version
-        or adapter_prompt_version(trained_prompt_version(local)),
+        or adapter_prompt_version(trained_prompt_version(local), choose_method(args.method, path)),
         topics=TopicClassifier.load(local) if local.is_dir() else None,
     )
 

@@ -18,6 +18,16 @@ def adapter_info(adapter_dir: Path) -> dict:
     return json.loads(path.read_text()) if path.is_file() else {}
 
 
+def is_full_model(adapter_dir: Path) -> bool:
+    """Whether `adapter_dir` holds a whole fine-tuned model (`--method full`), not a peft adapter.
+
+    Such a model replaces the base when it serves; a LoRA adapter is applied on top of it.
+    """
+    return (adapter_dir / "config.json").is_file() and not (
+        adapter_dir / "adapter_config.json"
+    ).is_file()
+
+
 def is_built(model_dir: Path) -> bool:
     """Whether a finished starter build is in `model_dir`."""
     return (model_dir / BUILD_INFO_FILE).is_file()

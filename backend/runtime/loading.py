@@ -1,4 +1,5 @@
-"""Load a causal LM and its tokenizer with `from_pretrained`, optionally with a LoRA adapter."""
+"""Load a causal LM and its tokenizer with `from_pretrained`, optionally with a LoRA adapter or
+in place of the base, a fully fine-tuned model."""
 
 import logging
 from pathlib import Path
@@ -8,6 +9,7 @@ from peft import PeftModel
 from transformers import AutoModelForCausalLM, AutoTokenizer, PreTrainedModel
 from transformers.tokenization_utils_base import PreTrainedTokenizerBase
 
+from backend.runtime.artifacts import is_full_model
 from prompts import default_chat_template
 
 logger = logging.getLogger(__name__)
@@ -36,7 +38,13 @@ def load_causal_lm(
     device: torch.device | None = None,
     merge_adapter: bool = False,
 ) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
-    """Model (eval mode) and tokenizer from a hub id or a local directory, plus an adapter."""
+    """Model (eval mode) and tokenizer from a hub id or a local directory, plus an adapter.
+
+    An `adapter_dir` that holds a fully fine-tuned model is loaded instead of `model_id`.
+    """
+    if adapter_dir is not None and is_full_model(Path(adapter_dir)):
+        logger.info("serving fully fine-tuned model %s in place of %s", adapter_dir, model_id)
+        model_id, adapter_dir = adapter_dir, None
     device = device or torch.device("cpu")
     dtype = torch.bfloat16 if device.type == "cuda" and torch.cuda.is_bf16_supported() else None
     tokenizer = load_tokenizer(model_id)

@@ -65,7 +65,7 @@ def list_adapters(session: Session) -> list[Adapter]:
 def promote(session: Session, version: str, force: bool = False) -> Adapter:
     """Serve `version` from now on, if it beats what serves now on held-out tickets.
 
-    The gate compares the on-intent rate of "LoRA + prompt layer" from `supportbot eval`; an
+    The gate compares the on-intent rate of the variant the adapter serves as; an
     adapter without evaluation, or one that does not beat the serving one, needs `force`.
     """
     candidate = find_adapter(session, version)
