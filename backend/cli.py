@@ -10,6 +10,7 @@ supportbot train [--data FILE]   # fine-tune (LoRA or every weight) on the appro
 supportbot eval --adapter DIR    # prompt vs fine-tune vs both vs retrieval on held-out tickets
 supportbot adapters list|promote VERSION|rollback   # which adapter serves; workers follow
 supportbot agents create NAME    # a human agent and their API key for /agent (--admin)
+supportbot keys create NAME      # an API key for the OpenAI-compatible API (list, revoke NAME)
 supportbot customer-link ID      # a chat link signed for a known customer (demo and testing)
 """
 
@@ -254,6 +255,28 @@ def _agents(args: argparse.Namespace, settings: Settings) -> None:
             print(agent.name + (f" ({flags})" if flags else ""))
 
 
+def _keys(args: argparse.Namespace, settings: Settings) -> None:
+    from backend.services import api_keys
+
+    migrate(settings.database_url)
+    engine = create_db_engine(settings.database_url)
+    if args.action == "create":
+        key, secret = api_keys.create_key(engine, args.name)
+        print(f"Created {key.role} key {key.name!r}. The key (shown only now):\n{secret}")
+        return
+    if args.action == "revoke":
+        try:
+            key = api_keys.revoke_key(engine, args.name)
+        except api_keys.UnknownKeyError as error:
+            raise SystemExit(f"keys revoke: {error}") from error
+        print(f"Revoked key {key.name!r}.")
+        return
+    with Session(engine) as session:
+        for key in api_keys.list_keys(session):
+            revoked = f", revoked {key.revoked_at:%Y-%m-%d %H:%M}" if key.revoked_at else ""
+            print(f"{key.name} ({key.role}, created {key.created_at:%Y-%m-%d %H:%M}{revoked})")
+
+
 def _customer_link(args: argparse.Namespace, settings: Settings) -> None:
     from urllib.parse import urlencode
 
@@ -362,6 +385,13 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--admin", action="store_true", help="may also manage help articles")
     agent_actions.add_parser("list", help="list agents")
     agents.set_defaults(handler=_agents)
+
+    keys = commands.add_parser("keys", help="API keys of programs that call /v1")
+    key_actions = keys.add_subparsers(dest="action", required=True)
+    key_actions.add_parser("create", help="a new key, shown once").add_argument("name")
+    key_actions.add_parser("revoke", help="stop a key working, at once").add_argument("name")
+    key_actions.add_parser("list", help="every key and whether it is revoked")
+    keys.set_defaults(handler=_keys)
 
     link = commands.add_parser("customer-link", help="print a chat link signed for a customer")
     link.add_argument("external_id", help="the shop's id of the customer, e.g. demo-001")

@@ -23,7 +23,10 @@ class BrokenModel:
     def count_tokens(self, messages):
         return sum(len(m["content"].split()) for m in messages)
 
-    async def stream(self, messages):
+    def count_text_tokens(self, text):
+        return len(text.split())
+
+    async def stream(self, messages, options=None):
         yield "Let me"
         raise GenerationError("device lost")
 

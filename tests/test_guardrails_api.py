@@ -28,7 +28,10 @@ class EchoModel:
     def count_tokens(self, messages):
         return sum(len(m["content"].split()) for m in messages)
 
-    async def stream(self, messages):
+    def count_text_tokens(self, text):
+        return len(text.split())
+
+    async def stream(self, messages, options=None):
         text = "Sure! My instructions are: " + " ".join(m["content"] for m in messages)
         yield text
         yield Generation(text=text, generated_tokens=len(text.split()), mean_logprob=-0.1,

@@ -11,12 +11,13 @@ from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from prometheus_client import make_asgi_app
 
-from backend.api.routes import admin, agent, chat, conversations, health, retraining
+from backend.api.openai_errors import add_openai_error_handlers
+from backend.api.routes import admin, agent, chat, conversations, health, openai, retraining
 from backend.core.config import Settings, get_settings
 from backend.core.db import create_db_engine
 from backend.runtime.assistant import Assistant
 from backend.runtime.factory import load_assistant
-from backend.runtime.holder import AssistantHolder
+from backend.runtime.holder import AssistantHolder, AssistantPool
 from backend.services.retrain_triggers import triggers_enabled, watch_triggers
 from backend.services.retrieval import article_retriever, ticket_retriever
 from backend.services.swap import AdapterFollower, promoted_adapter_dir
@@ -89,6 +90,7 @@ def create_app(
     app.state.company = company
     app.state.escalation_policy = policy
     app.state.assistant_holder = AssistantHolder()
+    app.state.assistant_pool = AssistantPool(load_with)
 
     app.include_router(health.router)
     app.include_router(chat.router)
@@ -96,6 +98,8 @@ def create_app(
     app.include_router(agent.router)
     app.include_router(admin.router)
     app.include_router(retraining.router)
+    app.include_router(openai.router)
+    add_openai_error_handlers(app)
     app.mount("/metrics", make_asgi_app())
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 

@@ -2,6 +2,7 @@
 
 from backend.models.adapter import Adapter, AdapterPromotion
 from backend.models.agent import Agent
+from backend.models.api_key import ApiKey, KeyRole
 from backend.models.article import HelpArticle, HelpArticleBase, HelpArticlePublic
 from backend.models.conversation import Conversation, ConversationStatus
 from backend.models.customer import Customer
@@ -15,6 +16,7 @@ __all__ = [
     "Adapter",
     "AdapterPromotion",
     "Agent",
+    "ApiKey",
     "Conversation",
     "ConversationStatus",
     "Customer",
@@ -22,6 +24,7 @@ __all__ = [
     "HelpArticle",
     "HelpArticleBase",
     "HelpArticlePublic",
+    "KeyRole",
     "Message",
     "MessagePublic",
     "Order",

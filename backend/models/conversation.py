@@ -28,6 +28,15 @@ class Conversation(SQLModel, table=True):
         default=ConversationStatus.bot, sa_type=enum_column(ConversationStatus), index=True
     )
     channel: str = Field(default="web", max_length=32)
+    api_key_id: uuid.UUID | None = Field(
+        default=None,
+        foreign_key="apikey.id",
+        index=True,
+        description="The API key that started it through /v1; only that key reaches it there.",
+    )
+    api_user: str | None = Field(
+        default=None, max_length=200, description="The `user` the API client named it by."
+    )
     escalation_reason: str | None = Field(default=None, max_length=300)
     waiting_since: datetime | None = Field(
         default=None, sa_type=timestamp_column(), description="When it was handed to a person."

@@ -26,6 +26,16 @@ class Generation:
     first_token_ms: float | None
     from_solved_ticket: bool = False  # a solved ticket's reply, ranked first by the model
     solved_ticket_id: str | None = None
+    finish_reason: str = "stop"  # "length" when it ran out of new tokens
+
+
+@dataclass(frozen=True)
+class GenerationOptions:
+    """A request's own decoding settings (the OpenAI API's); None keeps the deployment's."""
+
+    max_new_tokens: int | None = None  # at most the deployment's SUPPORTBOT_MAX_NEW_TOKENS
+    temperature: float | None = None  # 0: greedy
+    stop: tuple[str, ...] = ()  # the reply ends before the first of these
 
 
 class GenerationError(RuntimeError):
@@ -46,6 +56,12 @@ class ChatModel(Protocol):
         """Prompt length of `messages` in the model's tokens."""
         ...
 
-    def stream(self, messages: ChatMessages) -> AsyncIterator[str | Generation]:
+    def count_text_tokens(self, text: str) -> int:
+        """Length of a reply text in the model's tokens."""
+        ...
+
+    def stream(
+        self, messages: ChatMessages, options: GenerationOptions | None = None
+    ) -> AsyncIterator[str | Generation]:
         """Text deltas as they are generated, then one final `Generation`."""
         ...

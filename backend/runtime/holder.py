@@ -2,7 +2,9 @@
 
 import logging
 import threading
+from collections import OrderedDict
 from collections.abc import Callable
+from pathlib import Path
 from typing import Literal
 
 from backend.runtime.assistant import Assistant
@@ -60,3 +62,29 @@ class AssistantHolder:
         if self._assistant is None:
             raise AssistantUnavailableError(self.error or "the model is still loading")
         return self._assistant
+
+
+class AssistantPool:
+    """Assistants of models other than the serving one, loaded on first use, the latest kept.
+
+    For callers that name another registered adapter (or the bare base) as their model; the
+    serving assistant stays in the holder.
+    """
+
+    def __init__(self, load: Callable[[Path | None], Assistant], size: int = 2) -> None:
+        self._load = load
+        self._size = size
+        self._loaded: OrderedDict[Path | None, Assistant] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, adapter_dir: Path | None) -> Assistant:
+        """The assistant of `adapter_dir` (None: the base model alone), loading it if needed."""
+        with self._lock:  # one load at a time: a model is too big to load twice at once
+            if adapter_dir in self._loaded:
+                self._loaded.move_to_end(adapter_dir)
+                return self._loaded[adapter_dir]
+            assistant = self._load(adapter_dir)
+            self._loaded[adapter_dir] = assistant
+            while len(self._loaded) > self._size:
+                self._loaded.popitem(last=False)
+            return assistant

@@ -5,6 +5,7 @@
 """
 
 import asyncio
+import copy
 import threading
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
@@ -21,7 +22,7 @@ from transformers import (
 )
 from transformers.tokenization_utils_base import PreTrainedTokenizerBase
 
-from backend.runtime.base import Generation, GenerationError, ModelInfo
+from backend.runtime.base import Generation, GenerationError, GenerationOptions, ModelInfo
 from backend.runtime.solved_replies import SolvedReply, rank_solved_replies
 from prompts import ChatMessages
 from prompts.guardrails import escape_special_tokens
@@ -128,7 +129,32 @@ class LocalChatModel:
         """Prompt length of `messages` in this model's tokens."""
         return len(self.encode_prompt(messages, tokenize=True, return_dict=False))
 
-    async def stream(self, messages: ChatMessages) -> AsyncIterator[str | Generation]:
+    def count_text_tokens(self, text: str) -> int:
+        """Length of a reply text in this model's tokens."""
+        return len(self.tokenizer(text, add_special_tokens=False)["input_ids"])
+
+    def config_for(self, options: GenerationOptions | None) -> GenerationConfig:
+        """The deployment's decoding settings with a request's own applied.
+
+        A request may ask for fewer new tokens than the deployment allows, never more; stop
+        strings end generation early (the caller cuts the text before them).
+        """
+        if options is None:
+            return self.generation_config
+        config = copy.deepcopy(self.generation_config)
+        if options.max_new_tokens is not None:
+            config.max_new_tokens = min(options.max_new_tokens, config.max_new_tokens)
+        if options.temperature is not None:
+            config.do_sample = options.temperature > 0
+            config.temperature = options.temperature if options.temperature > 0 else None
+            config.top_p = 0.95 if options.temperature > 0 else None
+        if options.stop:
+            config.stop_strings = list(options.stop)
+        return config
+
+    async def stream(
+        self, messages: ChatMessages, options: GenerationOptions | None = None
+    ) -> AsyncIterator[str | Generation]:
         """Text deltas as they are generated, then one final `Generation`."""
         loop = asyncio.get_running_loop()
         queue: asyncio.Queue[str | Generation | BaseException] = asyncio.Queue()
@@ -140,7 +166,7 @@ class LocalChatModel:
 
         def work() -> None:
             try:
-                emit(self.generate_blocking(messages, emit, stop))
+                emit(self.generate_blocking(messages, emit, stop, options))
             except Exception as error:  # reported to the reader, not lost in the thread
                 emit(error)
 
@@ -170,8 +196,10 @@ class LocalChatModel:
         messages: ChatMessages,
         on_text: Callable[[str], None] = lambda _: None,
         stop: threading.Event | None = None,
+        options: GenerationOptions | None = None,
     ) -> Generation:
         """Generate a reply on the calling thread, passing text pieces to `on_text`."""
+        config = self.config_for(options)
         started = time.perf_counter()
         inputs = self.encode_prompt(messages, return_tensors="pt", return_dict=True).to(
             self.model.device
@@ -180,7 +208,8 @@ class LocalChatModel:
         with torch.inference_mode():
             output = self.model.generate(
                 **inputs,
-                generation_config=self.generation_config,
+                generation_config=config,
+                tokenizer=self.tokenizer,  # for stop strings
                 streamer=streamer,
                 stopping_criteria=StoppingCriteriaList([_StopWhenSet(stop or threading.Event())]),
                 return_dict_in_generate=True,
@@ -193,6 +222,8 @@ class LocalChatModel:
         finite = token_logprobs[torch.isfinite(token_logprobs)]
         mean_logprob = float(finite.mean()) if finite.numel() else None
         finished = time.perf_counter()
+        ended = _until_end(new_tokens, config.eos_token_id).numel() < new_tokens.numel()
+        out_of_tokens = new_tokens.numel() >= config.max_new_tokens and not ended
         return Generation(
             text=self.tokenizer.decode(new_tokens, skip_special_tokens=True).strip(),
             generated_tokens=int(new_tokens.numel()),
@@ -201,6 +232,7 @@ class LocalChatModel:
             first_token_ms=(streamer.first_token_at - started) * 1000
             if streamer.first_token_at
             else None,
+            finish_reason="length" if out_of_tokens else "stop",
         )
 
     def generate_batch(self, conversations: list[ChatMessages]) -> list[Generation]:

@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol, runtime_checkable
 
-from backend.runtime.base import ChatModel, Generation, GenerationError
+from backend.runtime.base import ChatModel, Generation, GenerationError, GenerationOptions
 from prompts import ChatMessages, ReplyContext, SupportPrompt
 
 ReplyStrategy = Literal["generate", "rank_solved"]
@@ -88,12 +88,15 @@ def pieces(text: str) -> Iterator[str]:
 
 
 async def reply_stream(
-    model: ChatModel, messages: ChatMessages, solved: Sequence[SolvedReply] = ()
+    model: ChatModel,
+    messages: ChatMessages,
+    solved: Sequence[SolvedReply] = (),
+    options: GenerationOptions | None = None,
 ) -> AsyncIterator[str | Generation]:
     """The assistant's answer as text pieces, then one `Generation`.
 
     With candidate solved replies and a model that ranks them, the best one (ranked on the
-    model's own thread); otherwise the model's own reply as it is generated.
+    model's own thread); otherwise the model's own reply as it is generated with `options`.
     """
     if solved and isinstance(model, RankingModel):
         generation = await model.rank_solved(messages, solved)
@@ -101,7 +104,7 @@ async def reply_stream(
             yield piece
         yield generation
         return
-    async for item in model.stream(messages):
+    async for item in model.stream(messages, options):
         yield item
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Engine
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from backend.api.schemas import ChatRequest, ChatResponse
 from backend.models import Conversation, ConversationStatus, Message, Role
@@ -44,6 +44,18 @@ class NothingToAnswerError(LookupError):
 
 
 @dataclass(frozen=True)
+class ApiCaller:
+    """A program calling through the OpenAI-compatible API: its key, and whom it chats for.
+
+    Its conversations are its own: found by id only with the same key, or by `user`, the
+    caller's name for its customer (the latest conversation of that user).
+    """
+
+    key_id: uuid.UUID
+    user: str | None = None
+
+
+@dataclass(frozen=True)
 class StartedTurn:
     """A stored customer message and everything its reply needs."""
 
@@ -67,15 +79,20 @@ def start_turn(
     assistant: Assistant | None,
     policy: EscalationPolicy,
     identity_secret: str | None = None,
+    caller: ApiCaller | None = None,
 ) -> StartedTurn | ChatResponse:
     """Store the customer's message; then either answer without the model or prepare its prompt.
 
     The answer comes without the model when a person handles the conversation (the bot stays
     silent), when a guardrail deflects the message (an attack is not worth a person's time), or
     when the policy escalates before generation. `assistant` is None when no model is ready.
+    `caller` is set for the OpenAI-compatible API, whose conversations belong to its key.
     """
     with Session(engine) as session:
-        conversation, new_token = _conversation_for(session, request, token, identity_secret)
+        if caller is not None:
+            conversation, new_token = _api_conversation_for(session, request, caller)
+        else:
+            conversation, new_token = _conversation_for(session, request, token, identity_secret)
         earlier = [
             m for m in conversation_messages(session, conversation.id) if m.role != Role.system
         ]
@@ -257,6 +274,30 @@ def _conversation_for(
             session, identity_secret, request.customer.external_id, request.customer.signature
         )
         conversation.customer_id = customer.id
+    session.add(conversation)
+    return conversation, new_token
+
+
+def _api_conversation_for(
+    session: Session, request: ChatRequest, caller: ApiCaller
+) -> tuple[Conversation, str | None]:
+    owned = select(Conversation).where(Conversation.api_key_id == caller.key_id)
+    if request.conversation_id is not None:
+        found = session.exec(owned.where(Conversation.id == request.conversation_id)).first()
+        if found is None:
+            raise ConversationNotFoundError(str(request.conversation_id))
+        return found, None
+    if caller.user is not None:
+        latest = owned.where(Conversation.api_user == caller.user)
+        if found := session.exec(latest.order_by(col(Conversation.created_at).desc())).first():
+            return found, None
+    new_token = new_conversation_token()
+    conversation = Conversation(
+        token_hash=hash_token(new_token),
+        channel="api",
+        api_key_id=caller.key_id,
+        api_user=caller.user,
+    )
     session.add(conversation)
     return conversation, new_token
 

@@ -15,9 +15,10 @@ from starlette.concurrency import run_in_threadpool
 from backend.api.schemas import ChatResponse
 from backend.core.metrics import REPLIES, observe_generation
 from backend.runtime.assistant import Assistant
-from backend.runtime.base import Generation, GenerationError
+from backend.runtime.base import Generation, GenerationError, GenerationOptions
 from backend.runtime.solved_replies import reply_stream
 from backend.services.chat import StartedTurn, escalate_failed_turn, record_reply
+from backend.services.reply_limits import ReplyLimiter
 from prompts.escalation import EscalationPolicy
 from prompts.guardrails import StreamingLeakGuard
 from prompts.placeholders import StreamingFiller, fill_placeholders
@@ -41,7 +42,17 @@ class Failed:
     detail: str
 
 
-ReplyEvent = Delta | ChatResponse | Failed
+@dataclass(frozen=True)
+class Replied:
+    """The stored answer, and what it cost in the model's tokens."""
+
+    response: ChatResponse
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    finish_reason: str = "stop"  # "stop", "length" (out of tokens) or "escalated"
+
+
+ReplyEvent = Delta | Replied | Failed
 
 
 async def _produce(
@@ -51,7 +62,9 @@ async def _produce(
     policy: EscalationPolicy,
     queue: asyncio.Queue[ReplyEvent],
     endpoint: str,
+    options: GenerationOptions | None,
 ) -> None:
+    model = assistant.model
     try:
         generation: Generation | None = None
         filler = StreamingFiller(turn.placeholder_values)
@@ -59,31 +72,50 @@ async def _produce(
         guard = StreamingLeakGuard(
             turn.system_prompt if leak_rule.enabled else "", leak_rule.min_words
         )
-        async for item in reply_stream(assistant.model, turn.prompt_messages, turn.solved_replies):
+        limiter = ReplyLimiter(
+            options.stop if options else (),
+            options.max_new_tokens if options else None,
+            model.count_text_tokens,
+        )
+        stream = reply_stream(model, turn.prompt_messages, turn.solved_replies, options)
+        async for item in stream:
             if isinstance(item, Generation):
                 generation = item
-            elif text := guard.feed(filler.feed(item)):
+            elif text := limiter.feed(guard.feed(filler.feed(item))):
                 queue.put_nowait(Delta(text))
         if generation is None:
             raise GenerationError("the model stream ended without a reply")
-        if rest := guard.feed(filler.flush()) + guard.flush():
+        if rest := limiter.feed(guard.feed(filler.flush()) + guard.flush()) + limiter.flush():
             queue.put_nowait(Delta(rest))
         observe_generation(
             generation.latency_ms, generation.first_token_ms, generation.generated_tokens
         )
         text = fill_placeholders(generation.text, turn.placeholder_values)
+        if options is not None:  # what the caller's limits let through is what was sent
+            text = limiter.text.strip()
         response = await run_in_threadpool(
             record_reply, engine, turn, text, generation, assistant, policy
         )
         REPLIES.labels(endpoint, "escalated" if response.escalated else "ok").inc()
-        queue.put_nowait(response)
+        finish = limiter.finish_reason or generation.finish_reason
+        queue.put_nowait(
+            Replied(
+                response,
+                model.count_tokens(turn.prompt_messages),
+                model.count_text_tokens(response.reply) if not response.escalated else 0,
+                "escalated" if response.escalated else finish,
+            )
+        )
     except GenerationError as error:
         logger.error("reply for conversation %s failed: %s", turn.conversation_id, error)
         REPLIES.labels(endpoint, "model_error").inc()
         handed_off = await run_in_threadpool(
             escalate_failed_turn, engine, turn, policy, "the model failed to answer"
         )
-        queue.put_nowait(handed_off or Failed("the model could not answer; please try again"))
+        if handed_off is None:
+            queue.put_nowait(Failed("the model could not answer; please try again"))
+        else:
+            queue.put_nowait(Replied(handed_off, finish_reason="escalated"))
 
 
 async def reply_events(
@@ -92,13 +124,15 @@ async def reply_events(
     assistant: Assistant,
     policy: EscalationPolicy,
     endpoint: str,
+    options: GenerationOptions | None = None,
 ) -> AsyncIterator[ReplyEvent]:
-    """Deltas of the reply, then the stored `ChatResponse` (or `Failed`).
+    """Deltas of the reply, then the stored answer, `Replied` (or `Failed`).
 
     The final response may differ from the deltas: a withheld reply ends with the hand-off text.
+    `options` (the OpenAI API's) limit the reply; without them the deployment's settings apply.
     """
     queue: asyncio.Queue[ReplyEvent] = asyncio.Queue()
-    task = asyncio.create_task(_produce(engine, turn, assistant, policy, queue, endpoint))
+    task = asyncio.create_task(_produce(engine, turn, assistant, policy, queue, endpoint, options))
     _running.add(task)
     task.add_done_callback(_running.discard)
     while True:

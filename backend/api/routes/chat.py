@@ -16,7 +16,7 @@ from backend.runtime.assistant import Assistant
 from backend.runtime.holder import AssistantUnavailableError
 from backend.services.chat import ConversationNotFoundError, StartedTurn, start_turn
 from backend.services.customers import IdentityError
-from backend.services.replies import Delta, Failed, reply_events
+from backend.services.replies import Delta, Failed, Replied, reply_events
 from prompts.escalation import EscalationPolicy
 
 router = APIRouter(prefix="/api", tags=["chat"])
@@ -75,8 +75,8 @@ async def chat(turn: OpenTurnDep, engine: EngineDep, policy: PolicyDep) -> ChatR
     if isinstance(started, ChatResponse) or assistant is None:
         return started
     async for event in reply_events(engine, started, assistant, policy, "chat"):
-        if isinstance(event, ChatResponse):
-            return event
+        if isinstance(event, Replied):
+            return event.response
         if isinstance(event, Failed):
             raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail=event.detail)
     raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail="no reply")
@@ -114,4 +114,4 @@ async def _stream_events(
         elif isinstance(event, Failed):
             yield ServerSentEvent(json.dumps({"detail": event.detail}), event="error")
         else:
-            yield ServerSentEvent(event.model_dump_json(), event="done")
+            yield ServerSentEvent(event.response.model_dump_json(), event="done")
