@@ -43,6 +43,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> None:
     if (
         settings.first_adapter
         and settings.base_model == STARTER_MODEL
+        and settings.llm_backend == "local"  # a model server's adapters are its operator's
         and not settings.adapter_path
     ):
         from training.workflow import ensure_first_adapter

@@ -2,7 +2,7 @@
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
@@ -91,3 +91,8 @@ class ServiceInfo(BaseModel):
     model: str | None
     adapter_version: str | None
     prompt_version: str | None
+    low_confidence: Literal["on", "off", "unavailable", "unknown"] = Field(
+        "on",
+        description="The low-confidence escalation rule: `unavailable` where the model server"
+        " returns no log-probabilities, `unknown` until it has answered once.",
+    )

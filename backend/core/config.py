@@ -72,6 +72,24 @@ class Settings(BaseSettings):
         1, ge=1, description="Generations run at once per process; more queue."
     )
 
+    llm_backend: Literal["local", "openai"] = Field(
+        "local",
+        description="Where replies are generated: in this process, or by an OpenAI-compatible"
+        " model server (vLLM, transformers serve) at llm_base_url.",
+    )
+    llm_base_url: str | None = Field(
+        None, description="The model server's API root, e.g. http://gpu-host:8001/v1."
+    )
+    llm_model: str | None = Field(
+        None,
+        description="The model name the server knows the base by; default: base_model. With an"
+        " adapter promoted, its version is sent instead (vLLM serves LoRA adapters by name).",
+    )
+    llm_api_key: SecretStr | None = Field(None, description="The model server's API key.")
+    llm_timeout_seconds: float = Field(
+        30.0, gt=0, description="How long to wait for the model server before escalating."
+    )
+
     starter_steps: int = Field(
         1900, ge=1, description="Training steps of the starter model (fixed, with a fixed seed)."
     )
@@ -110,6 +128,12 @@ class Settings(BaseSettings):
     def _default_database_url(self) -> "Settings":
         if not self.database_url:
             self.database_url = f"sqlite:///{(self.data_dir / 'supportbot.db').resolve()}"
+        return self
+
+    @model_validator(mode="after")
+    def _remote_backend_has_a_server(self) -> "Settings":
+        if self.llm_backend == "openai" and not self.llm_base_url:
+            raise ValueError("SUPPORTBOT_LLM_BACKEND=openai needs SUPPORTBOT_LLM_BASE_URL")
         return self
 
     @property

@@ -3,14 +3,17 @@
 import logging
 from pathlib import Path
 
+import openai
 from langchain_core.retrievers import BaseRetriever
+from transformers import AutoConfig
 
 from backend.core.config import STARTER_MODEL, Settings
 from backend.runtime.artifacts import adapter_info, build_info, is_built
 from backend.runtime.assistant import Assistant
-from backend.runtime.base import ModelInfo
-from backend.runtime.loading import load_causal_lm, pick_device
+from backend.runtime.base import ChatModel, ModelInfo
+from backend.runtime.loading import load_causal_lm, load_tokenizer, pick_device
 from backend.runtime.local import LocalChatModel, generation_config_for
+from backend.runtime.remote import RemoteChatModel
 from prompts import CompanyFacts, ContextAssembler, SupportPrompt
 from prompts.embeddings import load_embedder
 from prompts.topics import TopicClassifier
@@ -18,6 +21,7 @@ from prompts.topics import TopicClassifier
 logger = logging.getLogger(__name__)
 
 DEFAULT_PROMPT_VERSION = "v2"
+REMOTE_CONTEXT_WINDOW = 4096  # assumed when the served model's config is not on this machine
 
 Retrievers = tuple[BaseRetriever | None, BaseRetriever | None]
 
@@ -51,22 +55,13 @@ def load_assistant(
     solved tickets) belong to the deployment, not the model; the model brings its topic
     classifier, if it was built with one.
     """
-    device = pick_device(settings.device)
-    model_id = base_model_path(settings)
     adapter = adapter.resolve() if adapter else None
-    try:
-        model, tokenizer = load_causal_lm(model_id, adapter, device, settings.merge_adapter)
-    except OSError as error:
-        if settings.base_model == STARTER_MODEL or not is_built(settings.starter_dir):
-            raise
-        logger.warning("cannot load %s (%s); serving the starter", settings.base_model, error)
-        model_id, adapter = _starter(settings), None
-        model, tokenizer = load_causal_lm(model_id, None, device)
-    info = ModelInfo(name=model_name(model_id), adapter_version=_adapter_version(adapter))
-    config = generation_config_for(
-        model, tokenizer, settings.max_new_tokens, settings.temperature, settings.repetition_penalty
-    )
-    chat_model = LocalChatModel(model, tokenizer, info, config, settings.max_concurrent_generations)
+    chat_model: ChatModel
+    if settings.llm_backend == "openai":
+        model_id = _remote_base(settings)
+        chat_model = remote_chat_model(settings, model_id, adapter)
+    else:
+        model_id, adapter, chat_model = _local_chat_model(settings, adapter)
     # An adapter trained on the company's intents brings its own topic classifier.
     base_dir = Path(model_id)
     topics = TopicClassifier.load(base_dir) if base_dir.is_dir() else None
@@ -84,6 +79,69 @@ def load_assistant(
         if adapter
         else "generate",
     )
+
+
+def _local_chat_model(
+    settings: Settings, adapter: Path | None
+) -> tuple[str | Path, Path | None, LocalChatModel]:
+    """The base (and adapter) loaded in this process; the starter if a hub model cannot load."""
+    device = pick_device(settings.device)
+    model_id = base_model_path(settings)
+    try:
+        model, tokenizer = load_causal_lm(model_id, adapter, device, settings.merge_adapter)
+    except OSError as error:
+        if settings.base_model == STARTER_MODEL or not is_built(settings.starter_dir):
+            raise
+        logger.warning("cannot load %s (%s); serving the starter", settings.base_model, error)
+        model_id, adapter = _starter(settings), None
+        model, tokenizer = load_causal_lm(model_id, None, device)
+    info = ModelInfo(name=model_name(model_id), adapter_version=_adapter_version(adapter))
+    config = generation_config_for(
+        model, tokenizer, settings.max_new_tokens, settings.temperature, settings.repetition_penalty
+    )
+    chat_model = LocalChatModel(model, tokenizer, info, config, settings.max_concurrent_generations)
+    return model_id, adapter, chat_model
+
+
+def remote_chat_model(
+    settings: Settings, model_id: str | Path, adapter: Path | None
+) -> RemoteChatModel:
+    """Generation on the model server of the settings, for the base and the promoted adapter.
+
+    The base's tokenizer and config are read here when they are on this machine (token counts
+    for the prompt budget and `usage`); otherwise counts are estimated.
+    """
+    tokenizer, context_window = None, REMOTE_CONTEXT_WINDOW
+    try:
+        tokenizer = load_tokenizer(model_id)
+        config = AutoConfig.from_pretrained(str(model_id))
+        context_window = int(getattr(config, "max_position_embeddings", context_window))
+    except (OSError, ValueError) as error:
+        logger.info("no tokenizer of %s here (%s); token counts are estimated", model_id, error)
+    version = _adapter_version(adapter)
+    key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else "none"
+    client = openai.AsyncOpenAI(
+        base_url=settings.llm_base_url,
+        api_key=key,
+        timeout=settings.llm_timeout_seconds,
+        max_retries=0,  # a failed reply escalates at once rather than keeping the customer waiting
+    )
+    return RemoteChatModel(
+        client,
+        served_name=version or settings.llm_model or str(model_id),
+        info=ModelInfo(name=settings.llm_model or model_name(model_id), adapter_version=version),
+        tokenizer=tokenizer,
+        context_window=context_window,
+        max_new_tokens=settings.max_new_tokens,
+        temperature=settings.temperature,
+    )
+
+
+def _remote_base(settings: Settings) -> str | Path:
+    """The base a model server serves: the starter's directory if built here, else its id."""
+    if settings.base_model == STARTER_MODEL:
+        return settings.starter_dir if is_built(settings.starter_dir) else STARTER_MODEL
+    return settings.base_model
 
 
 def base_model_path(settings: Settings) -> str | Path:

@@ -74,7 +74,7 @@ def _pattern_rule(name: str, rule: PatternRule, facts: TurnFacts) -> Decision | 
 class ModelUnavailableRule(Rule):
     """Hand over when no model can answer (not loaded, failed, overloaded)."""
 
-    reason: str = "the reply model is unavailable"
+    reason: str = "assistant unavailable"
 
 
 def model_unavailable(rule: ModelUnavailableRule, facts: TurnFacts) -> Decision | None:

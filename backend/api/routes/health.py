@@ -6,6 +6,8 @@ from sqlalchemy import text
 
 from backend.api.deps import EngineDep, HolderDep
 from backend.api.schemas import ServiceInfo
+from backend.runtime.assistant import Assistant
+from prompts.escalation import EscalationPolicy
 
 router = APIRouter(tags=["health"])
 
@@ -39,11 +41,21 @@ def readyz(engine: EngineDep, holder: HolderDep) -> JSONResponse:
 
 @router.get("/api/info")
 def info(request: Request, holder: HolderDep) -> ServiceInfo:
-    """Company name and the model, adapter and prompt version serving replies."""
+    """Company name, the model, adapter and prompt version serving replies, and whether the
+    low-confidence rule can judge them."""
     assistant = holder.assistant
     return ServiceInfo(
         company_name=request.app.state.company.name,
         model=assistant.model.info.name if assistant else None,
         adapter_version=assistant.model.info.adapter_version if assistant else None,
         prompt_version=assistant.prompt.version if assistant else None,
+        low_confidence=_low_confidence(request.app.state.escalation_policy, assistant),
     )
+
+
+def _low_confidence(policy: EscalationPolicy, assistant: Assistant | None) -> str:
+    if not policy.low_confidence.enabled:
+        return "off"
+    # A remote model server may not return log-probabilities; the in-process model always does.
+    returns = getattr(assistant.model, "returns_logprobs", True) if assistant else True
+    return {True: "on", False: "unavailable", None: "unknown"}[returns]
