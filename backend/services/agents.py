@@ -1,11 +1,10 @@
 """Agents' API keys: created once, shown once, stored as SHA-256 hashes."""
 
-import secrets
-
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from backend.models import Agent
+from backend.services.api_keys import new_secret
 from backend.services.conversations import hash_token
 
 KEY_PREFIX = "sbk_"
@@ -13,9 +12,9 @@ KEY_PREFIX = "sbk_"
 
 def create_agent(engine: Engine, name: str, is_admin: bool = False) -> tuple[Agent, str]:
     """A new agent and its API key (the only time the key is seen in plain text)."""
-    key = KEY_PREFIX + secrets.token_urlsafe(32)
+    key, key_hash = new_secret(KEY_PREFIX)
     with Session(engine) as session:
-        agent = Agent(name=name, key_hash=hash_token(key), is_admin=is_admin)
+        agent = Agent(name=name, key_hash=key_hash, is_admin=is_admin)
         session.add(agent)
         session.commit()
         session.refresh(agent)

@@ -16,11 +16,17 @@ class UnknownKeyError(LookupError):
     """No such key."""
 
 
+def new_secret(prefix: str) -> tuple[str, str]:
+    """A fresh unguessable key starting with `prefix`, and the hash it is stored under."""
+    secret = prefix + secrets.token_urlsafe(32)
+    return secret, hash_token(secret)
+
+
 def create_key(engine: Engine, name: str, role: KeyRole = KeyRole.client) -> tuple[ApiKey, str]:
     """A new key named `name` and its secret (the only time it is seen in plain text)."""
-    secret = KEY_PREFIX + secrets.token_urlsafe(32)
+    secret, key_hash = new_secret(KEY_PREFIX)
     with Session(engine) as session:
-        key = ApiKey(name=name, role=role, key_hash=hash_token(secret))
+        key = ApiKey(name=name, role=role, key_hash=key_hash)
         session.add(key)
         session.commit()
         session.refresh(key)
