@@ -1,5 +1,6 @@
 /*
- * Customer chat page for supportbot. Plain browser JavaScript, no build step; needs
+ * The customer chat of supportbot: the page at / mounts it on the document, the website
+ * widget (widget.js) in its shadow root. Plain browser JavaScript, no build step; needs
  * common.js (loaded first).
  *
  * Sections: configuration, storage, API calls, SSE parsing, rendering, chat flow
@@ -12,15 +13,14 @@
  */
 "use strict";
 
-(function () {
+(function (root) {
   const {
     ApiError, formatDetail, fetchChecked, networkError, requestJson,
     setUpMarkdown, renderMarkdown, linkOrText, showBanner, hideBanner,
-  } = window.SupportbotCommon;
+  } = root.SupportbotCommon;
 
   // ---- Configuration ---------------------------------------------------------------
 
-  const STORAGE_KEY = "supportbot.conversation";
   const FALLBACK_NAME = "Support";
   /** While a person handles the conversation, the page follows its live event stream. */
   const HANDOFF_STATUSES = new Set(["waiting_for_agent", "agent"]);
@@ -46,21 +46,20 @@
     heldLive: [], // live messages that arrived while a reply was streaming
     newestMessageAt: null, // created_at (as the server wrote it) of the newest message seen
   };
-  /** Who the shop says the visitor is (`?customer=...&signature=...`); sent when a conversation starts. */
-  const customerIdentity = readCustomerIdentity();
-
-  function readCustomerIdentity() {
-    const params = new URLSearchParams(window.location.search);
-    const externalId = params.get("customer");
-    const signature = params.get("signature");
-    return externalId && signature ? { external_id: externalId, signature } : null;
-  }
+  /**
+   * Where the chat is mounted (set once by mount): `root` holds its elements (the document, or
+   * the widget's shadow root); `apiBase` prefixes API paths ("" on the page, the bot's origin
+   * in the widget); `identity` is who the shop says the visitor is, sent when a conversation
+   * starts; `storageKey` names the stored conversation; `setTitle` names the document after
+   * the company (the page only).
+   */
+  let config = null;
 
   // ---- Storage -----------------------------------------------------------------------
 
   function loadStoredConversation() {
     try {
-      const value = JSON.parse(window.localStorage.getItem(STORAGE_KEY) || "null");
+      const value = JSON.parse(window.localStorage.getItem(config.storageKey) || "null");
       if (value && typeof value.conversation_id === "string" && typeof value.conversation_token === "string") {
         return { id: value.conversation_id, token: value.conversation_token };
       }
@@ -73,7 +72,7 @@
   function storeConversation(conversation) {
     try {
       window.localStorage.setItem(
-        STORAGE_KEY,
+        config.storageKey,
         JSON.stringify({ conversation_id: conversation.id, conversation_token: conversation.token }),
       );
     } catch (_error) {
@@ -83,7 +82,7 @@
 
   function clearStoredConversation() {
     try {
-      window.localStorage.removeItem(STORAGE_KEY);
+      window.localStorage.removeItem(config.storageKey);
     } catch (_error) {
       // Nothing to clear.
     }
@@ -100,11 +99,11 @@
   }
 
   function conversationUrl(conversation, suffix) {
-    return `/api/conversations/${encodeURIComponent(conversation.id)}${suffix || ""}`;
+    return `${config.apiBase}/api/conversations/${encodeURIComponent(conversation.id)}${suffix || ""}`;
   }
 
   function fetchInfo() {
-    return requestJson("/api/info", { headers: requestHeaders(null) });
+    return requestJson(`${config.apiBase}/api/info`, { headers: requestHeaders(null) });
   }
 
   function fetchConversation(conversation) {
@@ -126,8 +125,8 @@
    */
   async function streamChat(message, conversation, signal, onEvent) {
     const body = { message, conversation_id: conversation ? conversation.id : null };
-    if (!conversation && customerIdentity) body.customer = customerIdentity;
-    const response = await fetchEventStream("/api/chat/stream", {
+    if (!conversation && config.identity) body.customer = config.identity;
+    const response = await fetchEventStream(`${config.apiBase}/api/chat/stream`, {
       method: "POST",
       headers: requestHeaders(conversation, { "Content-Type": "application/json", Accept: "text/event-stream" }),
       body: JSON.stringify(body),
@@ -724,7 +723,7 @@
     }
     dom.companyName.textContent = name;
     dom.brandInitial.textContent = name.charAt(0).toUpperCase();
-    document.title = name === FALLBACK_NAME ? name : `${name} · Support`;
+    if (config.setTitle) document.title = name === FALLBACK_NAME ? name : `${name} · Support`;
   }
 
   function onInputKeyDown(event) {
@@ -739,22 +738,31 @@
     if (button && dom.messages.contains(button)) submitFeedback(button);
   }
 
-  function init() {
-    dom.chat = document.getElementById("chat");
-    dom.messages = document.getElementById("messages");
-    dom.emptyState = document.getElementById("empty-state");
-    dom.typing = document.querySelector(".typing");
-    dom.input = document.getElementById("message-input");
-    dom.sendButton = document.getElementById("send-button");
-    dom.composer = document.getElementById("composer");
-    dom.newConversation = document.getElementById("new-conversation");
-    dom.status = document.getElementById("conversation-status");
-    dom.error = document.getElementById("error");
-    dom.errorText = document.getElementById("error-text");
-    dom.errorDismiss = document.getElementById("error-dismiss");
-    dom.companyName = document.getElementById("company-name");
-    dom.brandInitial = document.getElementById("brand-initial");
-    dom.feedbackTemplate = document.getElementById("feedback-template");
+  /** Show the chat in `options.root` (see `config`); returns what its host may call. */
+  function mount(options) {
+    config = Object.freeze({
+      root: options.root,
+      apiBase: options.apiBase || "",
+      identity: options.identity || null,
+      storageKey: options.storageKey,
+      setTitle: Boolean(options.setTitle),
+    });
+    const byId = (id) => config.root.getElementById(id);
+    dom.chat = byId("chat");
+    dom.messages = byId("messages");
+    dom.emptyState = byId("empty-state");
+    dom.typing = config.root.querySelector(".typing");
+    dom.input = byId("message-input");
+    dom.sendButton = byId("send-button");
+    dom.composer = byId("composer");
+    dom.newConversation = byId("new-conversation");
+    dom.status = byId("conversation-status");
+    dom.error = byId("error");
+    dom.errorText = byId("error-text");
+    dom.errorDismiss = byId("error-dismiss");
+    dom.companyName = byId("company-name");
+    dom.brandInitial = byId("brand-initial");
+    dom.feedbackTemplate = byId("feedback-template");
 
     setUpMarkdown();
 
@@ -773,12 +781,28 @@
 
     loadInfo();
     restoreConversation();
-    focusInput();
+    return Object.freeze({ focus: focusInput });
   }
 
-  if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", init);
-  } else {
-    init();
+  root.SupportbotChat = Object.freeze({ mount });
+
+  /** On the page, the customer's identity comes from its link (`?customer=...&signature=...`). */
+  function mountOnPage() {
+    const params = new URLSearchParams(window.location.search);
+    const externalId = params.get("customer");
+    const signature = params.get("signature");
+    mount({
+      root: document,
+      identity: externalId && signature ? { external_id: externalId, signature } : null,
+      storageKey: "supportbot.conversation",
+      setTitle: true,
+    }).focus();
   }
-})();
+
+  if (root !== window) return; // inside the widget's bundle: widget.js mounts it
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", mountOnPage);
+  } else {
+    mountOnPage();
+  }
+})(typeof SUPPORTBOT_ROOT !== "undefined" ? SUPPORTBOT_ROOT : window);

@@ -1,7 +1,9 @@
 /*
- * Helpers shared by the customer chat page (app.js) and the agents' inbox (agent.js):
- * API errors, JSON requests, sanitised markdown and safe links. Plain browser JavaScript,
- * no build step; everything is exposed as window.SupportbotCommon.
+ * Helpers shared by the customer chat page (app.js), the website widget (widget.js) and the
+ * agents' inbox (agent.js): API errors, JSON requests, sanitised markdown and safe links.
+ * Plain browser JavaScript, no build step; everything is exposed as SupportbotCommon on
+ * window, or, inside the widget's bundle, on its own SUPPORTBOT_ROOT object, so that the
+ * widget adds nothing to the page it is embedded in.
  *
  * Safety rule (both pages): text from the server or a user only reaches the DOM through
  * textContent, except markdown, which renderMarkdown passes through
@@ -10,7 +12,8 @@
  */
 "use strict";
 
-window.SupportbotCommon = (function () {
+(function (root) {
+root.SupportbotCommon = (function () {
   /** Markdown output may only contain these; images are left out on purpose (no tracking pixels). */
   const SANITIZE_CONFIG = {
     ALLOWED_TAGS: [
@@ -87,9 +90,9 @@ window.SupportbotCommon = (function () {
   let markdownReady = false;
 
   function setUpMarkdown() {
-    if (markdownReady || !window.marked || !window.DOMPurify || !window.DOMPurify.isSupported) return;
-    window.marked.use({ gfm: true, breaks: true });
-    window.DOMPurify.addHook("afterSanitizeAttributes", (node) => {
+    if (markdownReady || !root.marked || !root.DOMPurify || !root.DOMPurify.isSupported) return;
+    root.marked.use({ gfm: true, breaks: true });
+    root.DOMPurify.addHook("afterSanitizeAttributes", (node) => {
       if (node.tagName === "A" && node.hasAttribute("href")) {
         node.setAttribute("target", "_blank");
         node.setAttribute("rel", "noopener noreferrer nofollow");
@@ -103,7 +106,7 @@ window.SupportbotCommon = (function () {
       target.textContent = text; // libraries missing: plain text is still safe
       return;
     }
-    target.innerHTML = window.DOMPurify.sanitize(window.marked.parse(text), SANITIZE_CONFIG);
+    target.innerHTML = root.DOMPurify.sanitize(root.marked.parse(text), SANITIZE_CONFIG);
   }
 
   /** `url` resolved against the page if it is http(s) (absolute or relative); otherwise null. */
@@ -157,3 +160,4 @@ window.SupportbotCommon = (function () {
     linkOrText,
   });
 })();
+})(typeof SUPPORTBOT_ROOT !== "undefined" ? SUPPORTBOT_ROOT : window);

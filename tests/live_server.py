@@ -18,9 +18,10 @@ def free_port() -> int:
 
 
 @contextmanager
-def serve_in_thread(app: FastAPI) -> Iterator[str]:
-    """Serve `app` with uvicorn until the block ends; yields its base URL."""
-    port = free_port()
+def serve_in_thread(app: FastAPI, port: int | None = None) -> Iterator[str]:
+    """Serve `app` with uvicorn (on `port`, else a free one) until the block ends; yields its
+    base URL."""
+    port = port or free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

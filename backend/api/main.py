@@ -7,10 +7,12 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI, Request
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from prometheus_client import make_asgi_app
 
+from backend.api import pages
 from backend.api.openai_errors import add_openai_error_handlers
 from backend.api.routes import admin, agent, chat, conversations, health, openai, retraining
 from backend.core.config import Settings, get_settings
@@ -92,6 +94,14 @@ def create_app(
     app.state.assistant_holder = AssistantHolder()
     app.state.assistant_pool = AssistantPool(load_with)
 
+    if settings.cors_origins:  # the sites that embed the widget (GET /widget.js) call the API
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["Accept", "Authorization", "Content-Type", "X-Conversation-Token"],
+            max_age=600,
+        )
     app.include_router(health.router)
     app.include_router(chat.router)
     app.include_router(conversations.router)
@@ -104,8 +114,16 @@ def create_app(
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/", include_in_schema=False)
-    def chat_page() -> FileResponse:
-        return FileResponse(STATIC_DIR / "index.html")
+    def chat_page() -> HTMLResponse:
+        return HTMLResponse(pages.chat_page())
+
+    @app.get("/widget.js", include_in_schema=False)
+    def widget_script() -> Response:
+        return Response(
+            pages.widget_script(),
+            media_type="text/javascript",
+            headers={"Cache-Control": "public, max-age=300"},
+        )
 
     @app.get("/agent", include_in_schema=False)
     def agent_page() -> FileResponse:

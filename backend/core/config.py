@@ -42,6 +42,11 @@ class Settings(BaseSettings):
         None,
         description="Shared secret for signed customer ids (HMAC-SHA256); unset: anonymous only.",
     )
+    cors_origins: list[str] = Field(
+        default_factory=list,
+        description="Origins (scheme://host[:port]) of the sites that embed the widget or call"
+        " the API from a browser: the CORS allow-list; empty: same origin only.",
+    )
     article_results: int = Field(2, ge=0, le=20, description="Help articles retrieved per reply.")
     ticket_results: int = Field(2, ge=0, le=20, description="Solved tickets retrieved per reply.")
     min_retrieval_score: float = Field(
