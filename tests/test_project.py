@@ -7,7 +7,9 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
+from backend.cli import build_parser
 from backend.core.config import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -47,3 +49,30 @@ def test_dockerfile_passes_hadolint():
         pytest.skip("hadolint is not installed (it comes with the dev extras)")
     result = subprocess.run([hadolint, str(ROOT / "Dockerfile")], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout
+
+
+def test_the_compose_file_is_valid_and_its_supportbot_commands_run_as_written():
+    compose = ROOT / "deploy" / "compose.yaml"
+    checker = shutil.which("check-jsonschema") or str(
+        Path(sys.executable).parent / "check-jsonschema"
+    )
+    result = subprocess.run(
+        [checker, "--builtin-schema", "vendor.compose-spec", str(compose)],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    services = yaml.safe_load(compose.read_text())["services"]
+    commands = [s["command"] for s in services.values() if s.get("image") == "supportbot:latest"]
+    assert len(commands) >= 3
+    parser = build_parser()
+    for command in commands:
+        for line in (" ".join(command[2:]) if command[0] == "sh" else " ".join(command)).split(
+            "&&"
+        ):
+            words = line.split()
+            assert words[0] == "supportbot", line
+            parser.parse_args(words[1:])  # exits on a flag `supportbot` does not know
+    deploy_doc = (ROOT / "docs" / "deploy.md").read_text()
+    for command in commands:
+        assert " ".join(command[2:] if command[0] == "sh" else command) in deploy_doc

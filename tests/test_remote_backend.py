@@ -20,6 +20,8 @@ from sqlmodel import Session, select
 from backend.api.main import create_app
 from backend.core.db import create_db_engine
 from backend.models import Message, Role
+from backend.runtime.factory import load_assistant
+from prompts import load_company
 from tests.conftest import policy_file, tiny_settings, wait_until_ready
 from tests.live_server import free_port
 
@@ -143,3 +145,16 @@ class _failing_server:
     def __exit__(self, *exc: object) -> None:
         if self.listener is not None:
             self.listener.close()
+
+
+def test_an_adapter_the_model_server_does_not_serve_is_never_swapped_in(
+    model_server, tmp_path, database_url, tiny_model_dir, tiny_adapter
+):
+    settings = tiny_settings(
+        tmp_path, database_url, tiny_model_dir, llm_backend="openai", llm_base_url=model_server
+    )
+    # transformers serve cannot load LoRA adapters by name: the swap to this one must fail.
+    with pytest.raises(RuntimeError, match="does not serve adapter"):
+        load_assistant(settings, load_company(), Path(tiny_adapter["output_dir"]))
+    served = load_assistant(settings, load_company(), None)
+    assert served.model.served_name == str(tiny_model_dir)

@@ -184,6 +184,7 @@ def train_adapter(
     context_tickets: Sequence[TicketExample] | None = None,
     init_adapter: Path | None = None,
     callbacks: Sequence[TrainerCallback] = (),
+    device: str = "auto",
 ) -> dict:
     """Fine-tune the base on `tickets` (a LoRA adapter, or every weight) and save it under
     `adapters_dir` unless `args.output_dir` says where.
@@ -191,7 +192,8 @@ def train_adapter(
     `context_tickets` (default: `tickets`) are all the solved tickets serving will know: the
     topic classifier is fitted and the solved replies retrieved from their training split.
     `init_adapter` continues training that adapter (or fully fine-tuned model), whatever
-    `args.method` says. Returns the adapter_info, with `output_dir`.
+    `args.method` says. `device` is a `SUPPORTBOT_DEVICE` value (auto: CUDA when available).
+    Returns the adapter_info, with `output_dir`.
     """
     started = time.perf_counter()
     set_seed(args.seed)
@@ -219,8 +221,8 @@ def train_adapter(
     )
     held_out_examples = _examples(held_out, prompt, topics, solved, gold_topics=False)
 
-    device = pick_device("auto")
-    model, tokenizer, method = _trainable_model(args, base, init_adapter, device)
+    torch_device = pick_device(device)
+    model, tokenizer, method = _trainable_model(args, base, init_adapter, torch_device)
     defaults = METHOD_DEFAULTS[method]
     args = replace(
         args,
@@ -240,7 +242,7 @@ def train_adapter(
     steps_per_epoch = math.ceil(len(rows) / args.per_device_train_batch_size)
     epoch_steps = math.ceil(args.num_train_epochs * steps_per_epoch)
     max_steps = max(1, args.max_steps if args.max_steps > 0 else epoch_steps)
-    use_bf16 = bf16_is_fast(device)
+    use_bf16 = bf16_is_fast(torch_device)
     with tempfile.TemporaryDirectory(prefix="lora-trainer-") as scratch:
         trainer = Trainer(
             model=model,
@@ -252,7 +254,7 @@ def train_adapter(
                 args.seed,
                 evaluate=bool(held_out_rows),
                 use_bf16=use_bf16,
-                device=device,
+                device=torch_device,
             ),
             train_dataset=rows,
             eval_dataset=held_out_rows or None,

@@ -190,6 +190,7 @@ def _retrain(
         context_tickets=everything,
         init_adapter=init,
         callbacks=[RunProgress(engine, run.id)],
+        device=settings.device,
     )
     candidate = Path(info["output_dir"])
     heartbeat.phase("evaluating")

@@ -55,6 +55,7 @@ def train_registered_adapter(settings: Settings, engine: Engine, args: LoraTrain
         tickets,
         load_company(settings.company_file),
         settings.adapters_dir,
+        device=settings.device,
     )
     with Session(engine) as session:
         registry.register_adapter(session, Path(info["output_dir"]))

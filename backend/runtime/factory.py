@@ -3,6 +3,7 @@
 import logging
 from pathlib import Path
 
+import httpx
 import openai
 from langchain_core.retrievers import BaseRetriever
 from transformers import AutoConfig
@@ -120,6 +121,8 @@ def remote_chat_model(
         logger.info("no tokenizer of %s here (%s); token counts are estimated", model_id, error)
     version = _adapter_version(adapter)
     key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else "none"
+    if version is not None:
+        ensure_served_adapter(settings.llm_base_url, key, version, adapter)
     client = openai.AsyncOpenAI(
         base_url=settings.llm_base_url,
         api_key=key,
@@ -135,6 +138,36 @@ def remote_chat_model(
         max_new_tokens=settings.max_new_tokens,
         temperature=settings.temperature,
     )
+
+
+def ensure_served_adapter(base_url: str, api_key: str, version: str, adapter: Path) -> None:
+    """Have the model server serve `adapter` by its version, or raise: a promotion must not
+    swap in an adapter the server cannot answer with.
+
+    vLLM (with VLLM_ALLOW_RUNTIME_LORA_UPDATING) loads it through /v1/load_lora_adapter from
+    the same path, on a volume both machines share; a server without that endpoint must
+    already serve it (`--lora-modules`).
+    """
+    headers = {"Authorization": f"Bearer {api_key}"}
+    request = {"lora_name": version, "lora_path": str(adapter)}
+    try:
+        with httpx.Client(base_url=base_url.rstrip("/"), headers=headers, timeout=60) as http:
+            loaded = http.post("/load_lora_adapter", json=request)
+            if loaded.status_code >= 400:
+                logger.info("the model server did not load %s: %s", version, loaded.text[:200])
+            listing = http.get("/models")
+    except httpx.TransportError as error:  # down for now: replies escalate until it is back
+        logger.warning(
+            "model server unreachable (%s); serving adapter %s unchecked", error, version
+        )
+        return
+    if listing.status_code >= 400:
+        raise RuntimeError(
+            f"the model server at {base_url} does not serve adapter {version}"
+            f" (its model list answered {listing.status_code})"
+        )
+    if version not in {model["id"] for model in listing.json()["data"]}:
+        raise RuntimeError(f"the model server at {base_url} does not serve adapter {version}")
 
 
 def _remote_base(settings: Settings) -> str | Path:
