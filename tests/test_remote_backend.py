@@ -4,6 +4,8 @@ The prompt layer, escalation and persistence stay in supportbot; a server that i
 refuses the request hands the conversation to a person with "assistant unavailable".
 """
 
+import asyncio
+import json
 import socket
 import subprocess
 import sys
@@ -13,17 +15,23 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import openai
 import pytest
+from fastapi import FastAPI
+from fastapi.responses import StreamingResponse
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from backend.api.main import create_app
 from backend.core.db import create_db_engine
 from backend.models import Message, Role
+from backend.runtime.base import ModelInfo
 from backend.runtime.factory import load_assistant
+from backend.runtime.remote import RemoteChatModel
 from prompts import load_company
+from prompts.escalation import load_policy
 from tests.conftest import policy_file, tiny_settings, wait_until_ready
-from tests.live_server import free_port
+from tests.live_server import free_port, serve_in_thread
 
 QUESTION = "Where is my order 48213?"
 
@@ -158,3 +166,52 @@ def test_an_adapter_the_model_server_does_not_serve_is_never_swapped_in(
         load_assistant(settings, load_company(), Path(tiny_adapter["output_dir"]))
     served = load_assistant(settings, load_company(), None)
     assert served.model.served_name == str(tiny_model_dir)
+
+
+def test_log_probabilities_from_the_server_feed_the_low_confidence_rule():
+    """A server that returns logprobs (as vLLM does) gives each reply its mean log-probability.
+
+    transformers serve returns none, so a minimal OpenAI-shaped server stands in for vLLM here;
+    the client code under test is the product's.
+    """
+    server = FastAPI()
+
+    @server.post("/v1/chat/completions")
+    def completions() -> StreamingResponse:
+        def chunk(content: str, logprob: float, finish: str | None = None) -> str:
+            choice = {
+                "index": 0,
+                "delta": {"content": content},
+                "logprobs": {
+                    "content": [
+                        {"token": content, "logprob": logprob, "bytes": None, "top_logprobs": []}
+                    ]
+                },
+                "finish_reason": finish,
+            }
+            body = {"id": "x", "object": "chat.completion.chunk", "created": 0, "model": "m",
+                    "choices": [choice]}  # fmt: skip
+            return f"data: {json.dumps(body)}\n\n"
+
+        events = [chunk("Hello", -0.5), chunk(" there", -2.5, "stop"), "data: [DONE]\n\n"]
+        return StreamingResponse(iter(events), media_type="text/event-stream")
+
+    with serve_in_thread(server) as url:
+        model = RemoteChatModel(
+            openai.AsyncOpenAI(base_url=f"{url}/v1", api_key="none", max_retries=0),
+            "m",
+            ModelInfo("m"),
+            tokenizer=None,
+            context_window=2048,
+            max_new_tokens=32,
+            temperature=0.0,
+        )
+
+        async def reply():
+            return [item async for item in model.stream([{"role": "user", "content": "hi"}])]
+
+        items = asyncio.run(reply())
+    generation = items[-1]
+    assert items[:-1] == ["Hello", " there"] and generation.text == "Hello there"
+    assert generation.mean_logprob == pytest.approx(-1.5) and model.returns_logprobs is True
+    assert load_policy().after_reply(generation.mean_logprob) is not None  # unsure: handed off

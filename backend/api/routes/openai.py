@@ -6,6 +6,7 @@ reaches only the conversations it started.
 """
 
 import json
+import logging
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -44,6 +45,8 @@ from backend.services.chat import ApiCaller, ConversationNotFoundError, StartedT
 from backend.services.handoff import HANDED_OFF
 from backend.services.replies import Delta, Failed, Replied, reply_events
 from prompts.escalation import EscalationPolicy
+
+logger = logging.getLogger(__name__)
 
 router = APIRouter(prefix="/v1", tags=["openai"], responses=OPENAI_ERRORS)
 
@@ -155,7 +158,7 @@ def _assistant_for(
     if name in (SERVING_ALIAS, info.adapter_version or info.name):
         return served
     if name == info.name:
-        return pool.get(None)
+        return _loaded(pool, None, name)
     with Session(engine) as session:
         try:
             adapter = registry.find_adapter(session, name)
@@ -166,7 +169,15 @@ def _assistant_for(
                 param="model",
                 code="model_not_found",
             ) from error
-    return pool.get(Path(adapter.path))
+    return _loaded(pool, Path(adapter.path), name)
+
+
+def _loaded(pool: AssistantPool, adapter_dir: Path | None, name: str) -> Assistant:
+    try:
+        return pool.get(adapter_dir)
+    except Exception as error:  # a registered adapter that does not load is the server's fault
+        logger.exception("loading model %s for /v1 failed", name)
+        raise OpenAIError(503, f"the model {name!r} could not be loaded", "server_error") from error
 
 
 class _Completion:
