@@ -7,10 +7,13 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
+from sqlmodel import Session
 
 from backend.api.main import create_app
 from backend.core.db import create_db_engine
+from backend.models import Conversation, Customer
 from backend.services.agents import create_agent
+from backend.services.customers import sign_customer_id
 from tests.conftest import tiny_settings, wait_until_ready
 from tests.live_server import free_port, serve_in_thread
 
@@ -19,12 +22,16 @@ expect = sync_api.expect
 
 pytestmark = pytest.mark.browser
 
-# The shop's own styles: none of them may reach the chat inside the widget.
+SECRET = "widget-test-secret"
+
+# The shop's own styles: none of them may reach the chat inside the widget; the shop signs in
+# its customer shop-42.
 SHOP_PAGE = """<!doctype html>
 <html><head><title>Trail Shop</title>
 <style>button { background: rgb(255, 0, 0) !important; } * { font-family: serif; }</style>
 </head><body><h1>Trail Shop</h1><p>Boots, tents and maps.</p>
-<script src="{bot}/widget.js" data-label="Help" defer></script>
+<script src="{bot}/widget.js" data-label="Help" data-customer="shop-42"
+        data-signature="{signature}" defer></script>
 </body></html>"""
 
 
@@ -33,14 +40,17 @@ def shop_and_bot(database_url, tiny_model_dir, tmp_path) -> Iterator[tuple[str, 
     """The shop's page on one origin and the bot, allowing that origin, on another."""
     shop_port = free_port()
     shop_origin = f"http://127.0.0.1:{shop_port}"
-    bot = create_app(
-        tiny_settings(tmp_path, database_url, tiny_model_dir, cors_origins=[shop_origin])
+    settings = tiny_settings(
+        tmp_path, database_url, tiny_model_dir, cors_origins=[shop_origin], identity_secret=SECRET
     )
+    bot = create_app(settings)
     with serve_in_thread(bot) as bot_url:
         with httpx.Client(base_url=bot_url) as http:
             wait_until_ready(http)
         shop = FastAPI()
-        shop.get("/")(lambda: HTMLResponse(SHOP_PAGE.replace("{bot}", bot_url)))
+        page = SHOP_PAGE.replace("{bot}", bot_url)
+        page = page.replace("{signature}", sign_customer_id(SECRET, "shop-42"))
+        shop.get("/")(lambda: HTMLResponse(page))
         with serve_in_thread(shop, port=shop_port) as shop_url:
             yield shop_url, bot_url
 
@@ -89,6 +99,9 @@ def test_a_shop_page_on_another_origin_carries_the_widget_and_chats(
         ".conversation_id"
     )
     engine = create_db_engine(database_url)
+    with Session(engine) as session:  # the signed identity reached the conversation
+        conversation = session.get(Conversation, uuid.UUID(conversation_id))
+        assert session.get(Customer, conversation.customer_id).external_id == "shop-42"
     _, key = create_agent(engine, f"Widget agent {uuid.uuid4().hex[:6]}")
     engine.dispose()
     answered = httpx.post(
