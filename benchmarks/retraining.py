@@ -97,6 +97,7 @@ def run_once(settings: Settings, fresh: bool, label: str) -> dict:
         raise SystemExit(f"{label}: run {run.id} {finished.status}: {finished.verdict}")
     trained = adapter_info(settings.adapters_dir / finished.adapter_version)
     return {
+        "fresh": fresh,
         "steps": trained.get("steps"),
         "train_seconds": trained.get("train_seconds"),
         "held_out_reply_loss": trained.get("held_out_reply_loss"),
@@ -177,7 +178,7 @@ def print_table(results: dict) -> None:
             f" | {arm['held_out_reply_loss']:.3f} |"
         )
     print()
-    print("| run | time | trained on (new + replay) | held-out group | on intent: serving"
+    print("| run | time | trained on | held-out group | on intent: serving"
           " → candidate | ROUGE-L: serving → candidate |")  # fmt: skip
     print("|---|---|---|---|---|---|")
     for name, arm in {"first": results["first"], **results["arms"]}.items():
@@ -186,9 +187,13 @@ def print_table(results: dict) -> None:
             scores = groups[group]
             if not scores["tickets"]:
                 continue
+            trained_on = (
+                "every approved ticket"
+                if arm["fresh"]
+                else f"{arm['new_tickets']} new + {arm['replay_tickets']} replayed"
+            )
             print(
-                f"| {name} | {arm['seconds']:.0f} s"
-                f" | {arm['new_tickets']} + {arm['replay_tickets']} | {group} ({scores['tickets']})"
+                f"| {name} | {arm['seconds']:.0f} s | {trained_on} | {group} ({scores['tickets']})"
                 f" | {_change(scores, 'on_intent', percent=True)}"
                 f" | {_change(scores, 'rouge_l')} |"
             )
