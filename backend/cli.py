@@ -49,11 +49,16 @@ def _serve(args: argparse.Namespace, settings: Settings) -> None:
         from training.workflow import ensure_first_adapter
 
         ensure_first_adapter(settings, create_db_engine(settings.database_url))
+    port = args.port or settings.port
+    if args.workers > 1:
+        from backend.core.metrics import use_multiprocess_metrics
+
+        use_multiprocess_metrics(settings.data_dir / "metrics" / str(port))
     uvicorn.run(
         "backend.api.main:create_app",
         factory=True,
         host=args.host or settings.host,
-        port=args.port or settings.port,
+        port=port,
         workers=args.workers,
         log_level=settings.log_level,
     )

@@ -10,13 +10,13 @@ from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
-from prometheus_client import make_asgi_app
 
 from backend.api import pages
 from backend.api.openai_errors import add_openai_error_handlers
 from backend.api.routes import admin, agent, chat, conversations, health, openai, retraining
 from backend.core.config import Settings, get_settings
 from backend.core.db import create_db_engine
+from backend.core.metrics import metrics_app
 from backend.runtime.assistant import Assistant
 from backend.runtime.factory import load_assistant
 from backend.runtime.holder import AssistantHolder, AssistantPool
@@ -110,7 +110,7 @@ def create_app(
     app.include_router(retraining.router)
     app.include_router(openai.router)
     add_openai_error_handlers(app)
-    app.mount("/metrics", make_asgi_app())
+    app.mount("/metrics", metrics_app())
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/", include_in_schema=False)
