@@ -11,12 +11,12 @@ import pytest
 import sqlalchemy as sa
 import yaml
 from fastapi.testclient import TestClient
-from sqlmodel import Session
+from sqlmodel import Session, delete
 
 from backend.api.main import create_app
 from backend.core.config import Settings
 from backend.core.db import migrate, throwaway_postgres_database
-from backend.models import Conversation, Message, Role
+from backend.models import Adapter, AdapterPromotion, Conversation, Message, Role
 from backend.runtime.factory import trained_prompt_version
 from backend.services import handoff
 from backend.services.tickets import SolvedTicket, store_tickets
@@ -221,3 +221,11 @@ def resolved_conversation(engine, customer_text, agent_reply, bot_reply):
             session.add(Message(conversation_id=conversation.id, role=role, text=text))
         session.commit()
         return handoff.resolve(session, conversation, approved_by=None).id
+
+
+def forget_adapters(engine) -> None:
+    """Leave the shared database with no adapter registered and the bare base model serving."""
+    with Session(engine) as session:
+        session.exec(delete(AdapterPromotion))
+        session.exec(delete(Adapter))
+        session.commit()

@@ -9,15 +9,15 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlmodel import Session, delete
+from sqlmodel import Session
 
 from backend.api.main import create_app
 from backend.cli import main as cli
 from backend.core.db import create_db_engine
-from backend.models import Adapter, AdapterPromotion, Message
+from backend.models import Message
 from backend.services import adapters as registry
 from backend.services.agents import create_agent
-from tests.conftest import tiny_settings, wait_until_ready
+from tests.conftest import forget_adapters, tiny_settings, wait_until_ready
 
 
 def on_intent(rate, prompt_only=0.5):
@@ -28,10 +28,7 @@ def on_intent(rate, prompt_only=0.5):
 def engine(database_url):
     engine = create_db_engine(database_url)
     yield engine
-    with Session(engine) as session:  # leave the shared database serving the bare base model
-        session.exec(delete(AdapterPromotion))
-        session.exec(delete(Adapter))
-        session.commit()
+    forget_adapters(engine)
     engine.dispose()
 
 

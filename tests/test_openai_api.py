@@ -22,7 +22,7 @@ from backend.models import Conversation, Message, Role
 from backend.services import adapters as registry
 from backend.services.api_keys import create_key, revoke_key
 from prompts.escalation import load_policy
-from tests.conftest import tiny_settings, wait_until_ready
+from tests.conftest import forget_adapters, tiny_settings, wait_until_ready
 from tests.live_server import serve_in_thread
 
 QUESTION = "Where is my order 48213?"
@@ -59,6 +59,7 @@ def server(database_url, tiny_model_dir, tiny_adapter, tmp_path_factory):
         with httpx.Client(base_url=url) as http:
             wait_until_ready(http)
         yield Server(url, key, engine, data_dir)
+    forget_adapters(engine)
     engine.dispose()
 
 

@@ -30,8 +30,6 @@ import yaml
 from langchain_core.documents import Document
 from peft import LoraConfig, PeftModel, get_peft_model
 from transformers import (
-    AutoConfig,
-    AutoModelForCausalLM,
     DataCollatorForSeq2Seq,
     HfArgumentParser,
     PreTrainedModel,
@@ -43,7 +41,7 @@ from transformers import (
 from transformers.tokenization_utils_base import PreTrainedTokenizerBase
 
 from backend.runtime.artifacts import ADAPTER_INFO_FILE, is_full_model
-from backend.runtime.loading import load_causal_lm, pick_device
+from backend.runtime.loading import count_parameters, load_causal_lm, pick_device
 from prompts import CompanyFacts, SupportPrompt
 from prompts.embeddings import embed
 from prompts.topics import TopicClassifier
@@ -341,9 +339,7 @@ def choose_method(method: str, base_path: str) -> str:
     """The fine-tuning method for `method` (`auto`: full for a small base, else LoRA)."""
     if method != "auto":
         return method
-    with torch.device("meta"):  # counts the parameters without loading or allocating them
-        skeleton = AutoModelForCausalLM.from_config(AutoConfig.from_pretrained(base_path))
-    return "full" if skeleton.num_parameters() <= FULL_FINETUNE_MAX_PARAMETERS else "lora"
+    return "full" if count_parameters(base_path) <= FULL_FINETUNE_MAX_PARAMETERS else "lora"
 
 
 def _trainable_model(

@@ -2,17 +2,23 @@
 in place of the base, a fully fine-tuned model."""
 
 import logging
+import threading
 from pathlib import Path
 
 import torch
 from peft import PeftModel
-from transformers import AutoModelForCausalLM, AutoTokenizer, PreTrainedModel
+from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer, PreTrainedModel
 from transformers.tokenization_utils_base import PreTrainedTokenizerBase
 
 from backend.runtime.artifacts import is_full_model
 from prompts import default_chat_template
 
 logger = logging.getLogger(__name__)
+
+# `from_pretrained` builds a model on the meta device before loading its weights, and two
+# loads at once in one process (a hot swap beside a model named through /v1, or two apps in
+# one test) can see each other's meta tensors: one load at a time per process.
+_LOADING = threading.Lock()
 
 
 def pick_device(preference: str) -> torch.device:
@@ -42,6 +48,23 @@ def load_causal_lm(
 
     An `adapter_dir` that holds a fully fine-tuned model is loaded instead of `model_id`.
     """
+    with _LOADING:
+        return _load_causal_lm(model_id, adapter_dir, device, merge_adapter)
+
+
+def count_parameters(model_id: str | Path) -> int:
+    """How many parameters the model has, from its config alone (nothing is allocated)."""
+    with _LOADING, torch.device("meta"):
+        config = AutoConfig.from_pretrained(str(model_id))
+        return AutoModelForCausalLM.from_config(config).num_parameters()
+
+
+def _load_causal_lm(
+    model_id: str | Path,
+    adapter_dir: Path | None,
+    device: torch.device | None,
+    merge_adapter: bool,
+) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
     if adapter_dir is not None and is_full_model(Path(adapter_dir)):
         logger.info("serving fully fine-tuned model %s in place of %s", adapter_dir, model_id)
         model_id, adapter_dir = adapter_dir, None
