@@ -98,11 +98,14 @@ async def _produce(
         )
         REPLIES.labels(endpoint, "escalated" if response.escalated else "ok").inc()
         finish = limiter.finish_reason or generation.finish_reason
+        # Token counts are for callers that report usage (the OpenAI API passes options);
+        # /api/chat does not need them, so its replies skip the extra tokenizing.
+        counted = options is not None and not response.escalated
         queue.put_nowait(
             Replied(
                 response,
-                model.count_tokens(turn.prompt_messages),
-                model.count_text_tokens(response.reply) if not response.escalated else 0,
+                model.count_tokens(turn.prompt_messages) if options is not None else 0,
+                model.count_text_tokens(response.reply) if counted else 0,
                 "escalated" if response.escalated else finish,
             )
         )
