@@ -79,6 +79,8 @@ def create_app(
         for task in (follower, watcher):
             if task is not None:
                 task.cancel()
+        holder.close()
+        app.state.assistant_pool.close()
         app.state.engine.dispose()
 
     app = FastAPI(

@@ -74,7 +74,23 @@ class Settings(BaseSettings):
         1.0, ge=1.0, le=2.0, description="Above 1 also penalises copying order numbers."
     )
     max_concurrent_generations: int = Field(
-        1, ge=1, description="Generations run at once per process; more queue."
+        1,
+        ge=1,
+        description="Generations run at once per process without continuous batching (and"
+        " rankings of solved replies); more queue.",
+    )
+    batching: Literal["continuous", "off"] = Field(
+        "continuous",
+        description="continuous: replies decode together on one shared KV cache (transformers'"
+        " continuous batching); off: one generate call per reply.",
+    )
+    batch_max_requests: int = Field(
+        32, ge=1, description="Replies decoding together in the continuous batch; more wait."
+    )
+    kv_cache_tokens: int = Field(
+        32768,
+        ge=256,
+        description="Tokens the continuous batch's KV cache holds over all its replies.",
     )
 
     llm_backend: Literal["local", "openai"] = Field(

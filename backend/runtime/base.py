@@ -2,7 +2,7 @@
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from prompts import ChatMessages
 
@@ -64,4 +64,13 @@ class ChatModel(Protocol):
         self, messages: ChatMessages, options: GenerationOptions | None = None
     ) -> AsyncIterator[str | Generation]:
         """Text deltas as they are generated, then one final `Generation`."""
+        ...
+
+
+@runtime_checkable
+class RetirableModel(Protocol):
+    """A model that holds resources while it serves (the in-process continuous batch)."""
+
+    def retire(self) -> None:
+        """Release them once the requests already running have finished."""
         ...

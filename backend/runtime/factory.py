@@ -12,6 +12,7 @@ from backend.core.config import STARTER_MODEL, Settings
 from backend.runtime.artifacts import adapter_info, build_info, is_built
 from backend.runtime.assistant import Assistant
 from backend.runtime.base import ChatModel, ModelInfo
+from backend.runtime.batching import BatchingLimits
 from backend.runtime.loading import load_causal_lm, load_tokenizer, pick_device
 from backend.runtime.local import LocalChatModel, generation_config_for
 from backend.runtime.remote import RemoteChatModel
@@ -100,7 +101,16 @@ def _local_chat_model(
     config = generation_config_for(
         model, tokenizer, settings.max_new_tokens, settings.temperature, settings.repetition_penalty
     )
-    chat_model = LocalChatModel(model, tokenizer, info, config, settings.max_concurrent_generations)
+    batching = (
+        BatchingLimits(settings.batch_max_requests, settings.kv_cache_tokens)
+        if settings.batching == "continuous"
+        else None
+    )
+    chat_model = LocalChatModel(
+        model, tokenizer, info, config, settings.max_concurrent_generations, batching
+    )
+    if chat_model.batcher is not None:
+        chat_model.batcher.warm_up()
     return model_id, adapter, chat_model
 
 

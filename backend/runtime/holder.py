@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Literal
 
 from backend.runtime.assistant import Assistant
+from backend.runtime.base import RetirableModel
 
 logger = logging.getLogger(__name__)
 
@@ -41,8 +42,10 @@ class AssistantHolder:
         return thread
 
     def set(self, assistant: Assistant) -> None:
-        """Serve `assistant` from now on."""
-        self._assistant = assistant
+        """Serve `assistant` from now on; the one it replaces drains and stops."""
+        previous, self._assistant = self._assistant, assistant
+        if previous is not None and previous is not assistant:
+            retire(previous)
         self.state, self.error = "ready", None
         info = assistant.model.info
         logger.info(
@@ -51,6 +54,11 @@ class AssistantHolder:
             info.adapter_version,
             assistant.prompt.version,
         )
+
+    def close(self) -> None:
+        """Stop serving (at shutdown): the served assistant drains and stops."""
+        if self._assistant is not None:
+            retire(self._assistant)
 
     @property
     def assistant(self) -> Assistant | None:
@@ -86,5 +94,18 @@ class AssistantPool:
             assistant = self._load(adapter_dir)
             self._loaded[adapter_dir] = assistant
             while len(self._loaded) > self._size:
-                self._loaded.popitem(last=False)
+                retire(self._loaded.popitem(last=False)[1])
             return assistant
+
+    def close(self) -> None:
+        """Retire every loaded assistant (at shutdown)."""
+        with self._lock:
+            for assistant in self._loaded.values():
+                retire(assistant)
+            self._loaded.clear()
+
+
+def retire(assistant: Assistant) -> None:
+    """Let the assistant's model release what it holds once its running requests finish."""
+    if isinstance(assistant.model, RetirableModel):
+        assistant.model.retire()

@@ -1,18 +1,24 @@
 """A chat model that runs in this process with transformers (and peft for adapters).
 
-`generate` blocks, so it runs on a dedicated thread pool; text reaches the event loop through a
-`TextStreamer` callback, and a stopping criterion ends generation when the reader goes away.
+Replies decode together with continuous batching (`backend.runtime.batching`) when the model
+and the request's decoding settings allow it. Otherwise `generate` runs, one reply at a time
+per thread of a dedicated pool; text reaches the event loop through a `TextStreamer` callback,
+and a stopping criterion ends generation when the reader goes away.
 """
 
 import asyncio
 import copy
+import math
 import threading
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import aclosing
 from typing import Any
 
 import torch
+from peft import PeftModel
+from tokenizers.decoders import DecodeStream
 from transformers import (
     GenerationConfig,
     PreTrainedModel,
@@ -23,6 +29,7 @@ from transformers import (
 from transformers.tokenization_utils_base import PreTrainedTokenizerBase
 
 from backend.runtime.base import Generation, GenerationError, GenerationOptions, ModelInfo
+from backend.runtime.batching import BatchingLimits, ContinuousBatcher, batchable
 from backend.runtime.solved_replies import SolvedReply, rank_solved_replies
 from prompts import ChatMessages
 from prompts.guardrails import escape_special_tokens
@@ -91,7 +98,10 @@ class LocalChatModel:
         info: ModelInfo,
         generation_config: GenerationConfig,
         max_concurrent: int = 1,
+        batching: BatchingLimits | None = None,
     ) -> None:
+        """`max_concurrent`: `generate` calls at once (and rankings); `batching`: the limits of
+        continuous batching, None to generate one reply at a time."""
         self.model = model
         self.tokenizer = tokenizer
         self.info = info
@@ -100,6 +110,7 @@ class LocalChatModel:
         self._control_tokens = sorted(
             set(tokenizer.all_special_tokens) | set(tokenizer.get_added_vocab()), key=len
         )
+        self.batcher = _batcher_for(model, tokenizer, generation_config, batching)
 
     @property
     def context_window(self) -> int:
@@ -152,10 +163,68 @@ class LocalChatModel:
             config.stop_strings = list(options.stop)
         return config
 
+    def retire(self) -> None:
+        """This model no longer takes new customers: its batch stops once it has drained."""
+        if self.batcher is not None:
+            self.batcher.retire()
+
     async def stream(
         self, messages: ChatMessages, options: GenerationOptions | None = None
     ) -> AsyncIterator[str | Generation]:
         """Text deltas as they are generated, then one final `Generation`."""
+        config = self.config_for(options)
+        if self.batcher is not None and batchable(config, self.generation_config):
+            async with aclosing(self._stream_batched(messages, config)) as batched:
+                async for item in batched:
+                    yield item
+            return
+        async with aclosing(self._stream_alone(messages, options)) as alone:
+            async for item in alone:
+                yield item
+
+    async def _stream_batched(
+        self, messages: ChatMessages, config: GenerationConfig
+    ) -> AsyncIterator[str | Generation]:
+        """The reply decoded in the continuous batch, streamed token by token."""
+        assert self.batcher is not None
+        started = time.perf_counter()
+        prompt = self.encode_prompt(messages, tokenize=True, return_dict=False)
+        decoder = DecodeStream(skip_special_tokens=True)
+        backend = self.tokenizer.backend_tokenizer
+        stops, text, first_token_at = config.stop_strings or [], "", None
+        tokens: list[int] = []
+        logprobs: list[float] = []
+        try:
+            async with aclosing(self.batcher.stream(prompt, config.max_new_tokens)) as outputs:
+                async for output in outputs:
+                    new = output.generated_tokens[len(tokens) :]
+                    tokens, logprobs = output.generated_tokens, output.logprobs
+                    if new and first_token_at is None:
+                        first_token_at = time.perf_counter()
+                    pieces = [p for t in new if (p := decoder.step(backend, t))]
+                    if pieces:
+                        text += "".join(pieces)
+                        yield "".join(pieces)
+                    if any(stop in text for stop in stops):
+                        break  # the caller cuts the text before the stop string
+        except RuntimeError as error:
+            raise GenerationError(f"generation failed: {error}") from error
+        kept = _until_end(torch.tensor(tokens, dtype=torch.long), config.eos_token_id)
+        finite = [p for p in logprobs if math.isfinite(p)]
+        out_of_tokens = len(tokens) >= config.max_new_tokens and len(kept) == len(tokens)
+        yield Generation(
+            text=self.tokenizer.decode(kept, skip_special_tokens=True).strip(),
+            generated_tokens=len(tokens),
+            mean_logprob=sum(finite) / len(finite) if finite else None,
+            latency_ms=(time.perf_counter() - started) * 1000,
+            first_token_ms=(first_token_at - started) * 1000 if first_token_at else None,
+            finish_reason="length" if out_of_tokens else "stop",
+        )
+
+    async def _stream_alone(
+        self, messages: ChatMessages, options: GenerationOptions | None
+    ) -> AsyncIterator[str | Generation]:
+        """The reply from `generate` on the thread pool, streamed as it is decoded."""
         loop = asyncio.get_running_loop()
         queue: asyncio.Queue[str | Generation | BaseException] = asyncio.Queue()
         stop = threading.Event()
@@ -309,6 +378,28 @@ class LocalChatModel:
             {"input_ids": sequences}, padding_side="left", return_tensors="pt"
         )
         return {key: padded[key].to(self.model.device) for key in ("input_ids", "attention_mask")}
+
+
+def _batcher_for(
+    model: PreTrainedModel,
+    tokenizer: PreTrainedTokenizerBase,
+    config: GenerationConfig,
+    limits: BatchingLimits | None,
+) -> ContinuousBatcher | None:
+    """A continuous batch for the model, if it asked for and can have one.
+
+    It needs SDPA attention (the manager would switch an eager model to its paged attention,
+    which the rankings' plain forward passes on another thread cannot use), a fast tokenizer
+    to decode the stream, and settings the batch honours (`batchable`).
+    """
+    if limits is None or not batchable(config, config):
+        return None
+    if model.config._attn_implementation != "sdpa" or not tokenizer.is_fast:
+        return None
+    # An unmerged adapter: the batch runs the underlying model, whose layers carry the LoRA.
+    inner = model.get_base_model() if isinstance(model, PeftModel) else model
+    window = int(getattr(model.config, "max_position_embeddings", 2048))
+    return ContinuousBatcher(inner, config, limits, window)
 
 
 def _until_end(tokens: torch.Tensor, eos: int | list[int] | None) -> torch.Tensor:
