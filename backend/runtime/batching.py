@@ -104,9 +104,9 @@ class ContinuousBatcher:
         self._counter = 0
 
     @property
-    def active(self) -> int:
-        """Requests submitted and not yet finished or cancelled."""
-        return self._active
+    def manager(self) -> ContinuousBatchingManager | None:
+        """The running manager (None before the first request and after retirement)."""
+        return self._manager
 
     def _config(self) -> ContinuousBatchingConfig:
         pages_per_request = math.ceil(self.context_window / PAGE_SIZE)
