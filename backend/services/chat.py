@@ -88,7 +88,10 @@ def start_turn(
     when the policy escalates before generation. `assistant` is None when no model is ready.
     `caller` is set for the OpenAI-compatible API, whose conversations belong to its key.
     """
-    with Session(engine) as session:
+    # No autoflush: the rows this turn adds are written in one short transaction at the end.
+    # On SQLite a write holds the database's one write lock until commit, and the checks in
+    # between (the escalation classifier, a MiniLM pass) would make every other turn wait.
+    with Session(engine, autoflush=False) as session:
         if caller is not None:
             conversation, new_token = _api_conversation_for(session, request, caller)
         else:

@@ -21,6 +21,7 @@ from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 from sqlalchemy import Engine
+from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
 
 from backend.models import HelpArticle, Ticket
@@ -162,7 +163,9 @@ class IndexRetriever(BaseRetriever):
             rows = {
                 row.id: row
                 for row in session.exec(
-                    select(table).where(col(table.id).in_([row_id for row_id, _ in hits]))
+                    select(table)
+                    .where(col(table.id).in_([row_id for row_id, _ in hits]))
+                    .options(defer(table.embedding))  # the index has it: skip the blob
                 )
             }
         return [self.to_document(rows[i], score) for i, score in hits if i in rows]

@@ -1,0 +1,296 @@
+"""Many chats at once over HTTP: continuous batching against one reply at a time, with
+`transformers serve --continuous-batching` on the same model as the reference, in one run.
+
+Each variant is a real server on loopback, started by this script with the same model, data and
+decoding settings (greedy, the same new-token cap). At every level, that many customers send a
+message at the same moment and read the reply as it streams (`/api/chat/stream`, or
+`/v1/chat/completions` with `stream: true` for the reference, sent the same rendered prompts).
+Per level: first-token p50 / p95 / max, aggregate tokens/s (tokens of the streamed text, counted
+with the model's tokenizer, over the level's wall time), replies/s and errors.
+
+    python benchmarks/concurrency.py --model-dir data/models/starter --output results.json
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import httpx
+from transformers import AutoTokenizer
+
+QUESTIONS = [
+    "Where is my order LO-482193? It was supposed to arrive yesterday.",
+    "How long does standard shipping take?",
+    "I want to return my hiking boots, they are too small.",
+    "my payment keeps failing at checkout, what do I do",
+    "What's your return policy?",
+    "I forgot my password and can't log in",
+    "The tent I got has a broken pole. Order LO-771203.",
+    "Do you ship to Canada?",
+]
+BIN = Path(sys.executable).parent
+
+
+@dataclass
+class Level:
+    """One level's measurements."""
+
+    variant: str
+    chats: int
+    first_token_p50_ms: float
+    first_token_p95_ms: float
+    first_token_max_ms: float
+    tokens_per_s: float
+    replies_per_s: float
+    errors: int
+    wall_s: float
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--model-dir", type=Path, default=Path("data/models/starter"))
+    parser.add_argument("--levels", default="1,4,16,64")
+    parser.add_argument("--max-new-tokens", type=int, default=60)
+    parser.add_argument(
+        "--single-rounds", type=int, default=8, help="one-chat level: this many chats in a row"
+    )
+    parser.add_argument("--output", type=Path, help="write the results as JSON here")
+    parser.add_argument("--skip-reference", action="store_true")
+    return parser.parse_args()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def server(command: list[str], env: dict[str, str], health_url: str) -> Iterator[None]:
+    """A server subprocess, until it answers `health_url`; terminated on exit."""
+    process = subprocess.Popen(
+        command, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    deadline = time.monotonic() + 900
+    try:
+        while True:
+            try:
+                if httpx.get(health_url, timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"{command[0]} did not start: {process.stderr.read()[-2000:]}")
+            time.sleep(0.5)
+        yield
+    finally:
+        process.terminate()
+        process.wait(timeout=60)
+
+
+async def supportbot_chat(client: httpx.AsyncClient, question: str) -> tuple[float, float, str]:
+    """(first token s, total s, streamed text) of one customer message on /api/chat/stream."""
+    started = time.perf_counter()
+    first, text = None, []
+    request = {"message": question}
+    async with client.stream("POST", "/api/chat/stream", json=request) as response:
+        response.raise_for_status()
+        event = None
+        async for line in response.aiter_lines():
+            if line.startswith("event:"):
+                event = line[6:].strip()
+            elif line.startswith("data:") and event == "delta":
+                first = first or time.perf_counter()
+                text.append(json.loads(line[5:])["text"])
+            elif line.startswith("data:") and event == "error":
+                raise RuntimeError(line)
+    return (first or time.perf_counter()) - started, time.perf_counter() - started, "".join(text)
+
+
+async def reference_chat(
+    client: httpx.AsyncClient, messages: list[dict], model: str, max_tokens: int
+) -> tuple[float, float, str]:
+    """The same measurements for one streamed /v1/chat/completions request."""
+    started = time.perf_counter()
+    first, text = None, []
+    request = {
+        "model": model,
+        "messages": messages,
+        "stream": True,
+        "max_tokens": max_tokens,
+        "temperature": 0,
+    }
+    async with client.stream("POST", "/v1/chat/completions", json=request) as response:
+        response.raise_for_status()
+        async for line in response.aiter_lines():
+            if not line.startswith("data:") or line.strip() == "data: [DONE]":
+                continue
+            delta = json.loads(line[5:])["choices"][0]["delta"].get("content") or ""
+            if delta:
+                first = first or time.perf_counter()
+                text.append(delta)
+    return (first or time.perf_counter()) - started, time.perf_counter() - started, "".join(text)
+
+
+async def run_level(variant: str, chats: int, make_chat, tokenizer, rounds: int) -> Level:
+    """`chats` chats at once (or, for one chat, `rounds` in a row), measured."""
+    results, errors = [], 0
+    started = time.perf_counter()
+    batches = [[i] for i in range(rounds)] if chats == 1 else [list(range(chats))]
+    for batch in batches:
+        outcomes = await asyncio.gather(*(make_chat(i) for i in batch), return_exceptions=True)
+        for outcome in outcomes:
+            if isinstance(outcome, BaseException):
+                errors += 1
+            else:
+                results.append(outcome)
+    wall = time.perf_counter() - started
+    firsts = sorted(first * 1000 for first, _, _ in results) or [float("nan")]
+    counts = [len(tokenizer(text, add_special_tokens=False)["input_ids"]) for *_, text in results]
+    tokens = sum(counts)
+    return Level(
+        variant=variant,
+        chats=chats,
+        first_token_p50_ms=statistics.median(firsts),
+        first_token_p95_ms=firsts[min(len(firsts) - 1, int(0.95 * len(firsts)))],
+        first_token_max_ms=firsts[-1],
+        tokens_per_s=tokens / wall,
+        replies_per_s=len(results) / wall,
+        errors=errors,
+        wall_s=wall,
+    )
+
+
+async def measure_supportbot(variant: str, url: str, levels, tokenizer, rounds) -> list[Level]:
+    limits = httpx.Limits(max_connections=256)
+    async with httpx.AsyncClient(base_url=url, timeout=600, limits=limits) as client:
+        for question in QUESTIONS[:3]:  # warm up: first requests pay one-off costs
+            await supportbot_chat(client, question)
+
+        async def chat(i: int):
+            return await supportbot_chat(client, QUESTIONS[i % len(QUESTIONS)])
+
+        return [await run_level(variant, n, chat, tokenizer, rounds) for n in levels]
+
+
+async def measure_reference(url, prompts, model, max_tokens, levels, tokenizer, rounds):
+    limits = httpx.Limits(max_connections=256)
+    async with httpx.AsyncClient(base_url=url, timeout=600, limits=limits) as client:
+        for messages in prompts[:3]:
+            await reference_chat(client, messages, model, max_tokens)
+
+        async def chat(i: int):
+            return await reference_chat(client, prompts[i % len(prompts)], model, max_tokens)
+
+        variant = "transformers serve (reference)"
+        return [await run_level(variant, n, chat, tokenizer, rounds) for n in levels]
+
+
+def rendered_prompts(env: dict[str, str]) -> list[list[dict]]:
+    """The messages supportbot's prompt layer renders for the questions (no history)."""
+    os.environ.update(env)
+    from backend.core.config import Settings
+    from backend.core.db import create_db_engine
+    from backend.runtime.factory import load_assistant
+    from backend.services.chat import prepare_reply
+    from backend.services.retrieval import article_retriever, ticket_retriever
+    from prompts import load_company
+    from prompts.context import TICKET_CANDIDATES
+
+    settings = Settings()
+    engine = create_db_engine(settings.database_url)
+    retrievers = (
+        article_retriever(engine, settings.article_results, settings.min_retrieval_score),
+        ticket_retriever(engine, TICKET_CANDIDATES, settings.min_retrieval_score),
+    )
+    assistant = load_assistant(
+        settings.model_copy(update={"batching": "off"}),
+        load_company(settings.company_file),
+        None,
+        retrievers,
+    )
+    return [prepare_reply(assistant, [], q, None).prompt_messages for q in QUESTIONS]
+
+
+def table(levels: list[Level]) -> str:
+    lines = [
+        "| variant | chats | first token p50 | p95 | max | tokens/s | replies/s | errors |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for r in levels:
+        lines.append(
+            f"| {r.variant} | {r.chats} | {r.first_token_p50_ms:.0f} ms "
+            f"| {r.first_token_p95_ms:.0f} ms | {r.first_token_max_ms:.0f} ms "
+            f"| {r.tokens_per_s:.0f} | {r.replies_per_s:.1f} | {r.errors} |"
+        )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    args = parse_args()
+    levels = [int(n) for n in args.levels.split(",")]
+    model_dir = args.model_dir.resolve()
+    tokenizer = AutoTokenizer.from_pretrained(str(model_dir))
+    data_dir = Path(tempfile.mkdtemp(prefix="concurrency-"))
+    env = {
+        "SUPPORTBOT_DATA_DIR": str(data_dir),
+        "SUPPORTBOT_BASE_MODEL": str(model_dir),  # the model itself writes every reply
+        "SUPPORTBOT_MAX_NEW_TOKENS": str(args.max_new_tokens),
+        "SUPPORTBOT_ADAPTER_POLL_SECONDS": "0",
+        "SUPPORTBOT_LOG_LEVEL": "warning",
+    }
+    print(f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores; {model_dir}")
+    results: list[Level] = []
+    try:
+        for variant, batching in (("batching", "continuous"), ("one at a time", "off")):
+            port = free_port()
+            url = f"http://127.0.0.1:{port}"
+            command = [str(BIN / "supportbot"), "serve", "--port", str(port)]
+            with server(command, {**env, "SUPPORTBOT_BATCHING": batching}, f"{url}/readyz"):
+                measured = asyncio.run(
+                    measure_supportbot(variant, url, levels, tokenizer, args.single_rounds)
+                )
+            results += measured
+            print(table(measured), flush=True)
+        if not args.skip_reference:
+            prompts = rendered_prompts(env)
+            port = free_port()
+            command = [
+                str(BIN / "transformers"), "serve", str(model_dir), "--host", "127.0.0.1",
+                "--port", str(port), "--device", "cpu", "--continuous-batching",
+                "--cb-block-size", "128", "--cb-num-blocks", "256",
+                "--cb-max-batch-tokens", "2048",
+            ]  # fmt: skip
+            url = f"http://127.0.0.1:{port}"
+            with server(command, {}, f"{url}/health"):
+                measured = asyncio.run(
+                    measure_reference(
+                        url, prompts, str(model_dir), args.max_new_tokens, levels, tokenizer,
+                        args.single_rounds,
+                    )
+                )  # fmt: skip
+            results += measured
+            print(table(measured), flush=True)
+    finally:
+        shutil.rmtree(data_dir, ignore_errors=True)
+    print()
+    print(table(results))
+    if args.output:
+        args.output.write_text(json.dumps([asdict(r) for r in results], indent=2))
+
+
+if __name__ == "__main__":
+    main()
