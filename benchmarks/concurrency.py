@@ -29,7 +29,10 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import httpx
+from prometheus_client.parser import text_string_to_metric_families
 from transformers import AutoTokenizer
+
+from backend.core.metrics import TURN_STAGES
 
 QUESTIONS = [
     "Where is my order LO-482193? It was supposed to arrive yesterday.",
@@ -57,6 +60,7 @@ class Level:
     replies_per_s: float
     errors: int
     wall_s: float
+    stages_ms: dict[str, float] | None = None  # supportbot's own mean time per turn stage
 
 
 def parse_args() -> argparse.Namespace:
@@ -145,8 +149,26 @@ async def reference_chat(
     return (first or time.perf_counter()) - started, time.perf_counter() - started, "".join(text)
 
 
-async def run_level(variant: str, chats: int, make_chat, tokenizer, rounds: int) -> Level:
-    """`chats` chats at once (or, for one chat, `rounds` in a row), measured."""
+async def stage_totals(client: httpx.AsyncClient) -> dict[str, tuple[float, float]]:
+    """(sum, count) per stage of `supportbot_turn_stage_seconds` from the server's /metrics."""
+    totals: dict[str, list[float]] = {}
+    text = (await client.get("/metrics/")).text
+    for family in text_string_to_metric_families(text):
+        if family.name != "supportbot_turn_stage_seconds":
+            continue
+        for sample in family.samples:
+            slot = {"_sum": 0, "_count": 1}.get(sample.name.removeprefix(family.name))
+            if slot is not None:
+                totals.setdefault(sample.labels["stage"], [0.0, 0.0])[slot] = sample.value
+    return {stage: (total, count) for stage, (total, count) in totals.items()}
+
+
+async def run_level(
+    variant: str, chats: int, make_chat, tokenizer, rounds: int, client=None
+) -> Level:
+    """`chats` chats at once (or, for one chat, `rounds` in a row), measured; with `client`
+    (a supportbot server), also the server's mean time per turn stage."""
+    before = await stage_totals(client) if client else {}
     results, errors = [], 0
     started = time.perf_counter()
     batches = [[i] for i in range(rounds)] if chats == 1 else [list(range(chats))]
@@ -161,6 +183,14 @@ async def run_level(variant: str, chats: int, make_chat, tokenizer, rounds: int)
     firsts = sorted(first * 1000 for first, _, _ in results) or [float("nan")]
     counts = [len(tokenizer(text, add_special_tokens=False)["input_ids"]) for *_, text in results]
     tokens = sum(counts)
+    stages = None
+    if client is not None:
+        after = await stage_totals(client)
+        stages = {
+            stage: 1000 * (total - before.get(stage, (0, 0))[0]) / done
+            for stage, (total, count) in after.items()
+            if (done := count - before.get(stage, (0, 0))[1])
+        }
     return Level(
         variant=variant,
         chats=chats,
@@ -171,6 +201,7 @@ async def run_level(variant: str, chats: int, make_chat, tokenizer, rounds: int)
         replies_per_s=len(results) / wall,
         errors=errors,
         wall_s=wall,
+        stages_ms=stages,
     )
 
 
@@ -183,7 +214,7 @@ async def measure_supportbot(variant: str, url: str, levels, tokenizer, rounds) 
         async def chat(i: int):
             return await supportbot_chat(client, QUESTIONS[i % len(QUESTIONS)])
 
-        return [await run_level(variant, n, chat, tokenizer, rounds) for n in levels]
+        return [await run_level(variant, n, chat, tokenizer, rounds, client) for n in levels]
 
 
 async def measure_reference(url, prompts, model, max_tokens, levels, tokenizer, rounds):
@@ -239,6 +270,23 @@ def table(levels: list[Level]) -> str:
     return "\n".join(lines)
 
 
+def stage_table(levels: list[Level]) -> str:
+    """Where a turn's time goes before its first token, per level: supportbot's stages, and
+    the rest of the first token the client saw (HTTP, the event loop, waiting for a thread)."""
+    measured = [r for r in levels if r.stages_ms]
+    names = list(TURN_STAGES)
+    lines = [
+        "| variant | chats | " + " | ".join(names) + " | rest (HTTP, waits) |",
+        "|---|---|" + "---|" * (len(names) + 1),
+    ]
+    for r in measured:
+        before_first = [n for n in names if n != "store_reply"]
+        rest = r.first_token_p50_ms - sum(r.stages_ms.get(n, 0) for n in before_first)
+        cells = [f"{r.stages_ms.get(n, 0):.1f}" for n in names]
+        lines.append(f"| {r.variant} | {r.chats} | " + " | ".join(cells) + f" | {rest:.0f} |")
+    return "\n".join(lines)
+
+
 def main() -> None:
     args = parse_args()
     levels = [int(n) for n in args.levels.split(",")]
@@ -288,6 +336,9 @@ def main() -> None:
         shutil.rmtree(data_dir, ignore_errors=True)
     print()
     print(table(results))
+    print()
+    print("Mean milliseconds per turn and stage (first token: p50 over HTTP):")
+    print(stage_table(results))
     if args.output:
         args.output.write_text(json.dumps([asdict(r) for r in results], indent=2))
 

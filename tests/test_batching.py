@@ -31,12 +31,10 @@ def messages(question: str) -> list[dict[str, str]]:
     ]
 
 
-def chat_model(
-    model_dir, adapter=None, merge=True, limits=BatchingLimits(), config=None
-) -> LocalChatModel:
+def chat_model(model_dir, adapter=None, merge=True) -> LocalChatModel:
     model, tokenizer = load_causal_lm(model_dir, adapter, merge_adapter=merge)
-    config = config or generation_config_for(model, tokenizer, 32, 0.0, 1.0)
-    return LocalChatModel(model, tokenizer, ModelInfo("tiny"), config, batching=limits)
+    config = generation_config_for(model, tokenizer, 32, 0.0, 1.0)
+    return LocalChatModel(model, tokenizer, ModelInfo("tiny"), config, batching=BatchingLimits())
 
 
 def alone(model: LocalChatModel, question: str, options=None) -> Generation:

@@ -8,6 +8,7 @@ below choose their storage when this module is imported.
 
 import os
 import shutil
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, make_asgi_app, multiprocess
@@ -27,6 +28,28 @@ FIRST_TOKEN_LATENCY = Histogram(
     "Time from prompt to the first generated token",
     buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 4),
 )
+
+
+TURN_STAGE = Histogram(
+    "supportbot_turn_stage_seconds",
+    "Time a chat turn spends in each stage before and after the model's first token",
+    ["stage"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+)
+TURN_STAGES = (
+    "conversation",  # read the conversation, its messages and the customer's facts
+    "escalation",  # the guardrails and the escalation policy's rules before a reply
+    "store_message",  # write the customer's message
+    "context",  # topic, help articles and solved tickets
+    "prompt",  # render the prompt within the model's budget
+    "first_token",  # from the rendered prompt to the first piece of the reply
+    "store_reply",  # the checks after the reply, and writing it
+)
+
+
+def turn_stage(name: str) -> AbstractContextManager[object]:
+    """Time a stage of a chat turn (one of `TURN_STAGES`) into `supportbot_turn_stage_seconds`."""
+    return TURN_STAGE.labels(name).time()
 
 
 def observe_generation(latency_ms: float, first_token_ms: float | None, tokens: int) -> None:

@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from backend.api.schemas import ChatRequest, ChatResponse
+from backend.core.metrics import turn_stage
 from backend.models import Conversation, ConversationStatus, Message, Role
 from backend.models.columns import utcnow
 from backend.runtime.assistant import Assistant
@@ -92,13 +93,17 @@ def start_turn(
     # On SQLite a write holds the database's one write lock until commit, and the checks in
     # between (the escalation classifier, a MiniLM pass) would make every other turn wait.
     with Session(engine, autoflush=False) as session:
-        if caller is not None:
-            conversation, new_token = _api_conversation_for(session, request, caller)
-        else:
-            conversation, new_token = _conversation_for(session, request, token, identity_secret)
-        earlier = [
-            m for m in conversation_messages(session, conversation.id) if m.role != Role.system
-        ]
+        with turn_stage("conversation"):
+            if caller is not None:
+                conversation, new_token = _api_conversation_for(session, request, caller)
+            else:
+                conversation, new_token = _conversation_for(
+                    session, request, token, identity_secret
+                )
+            earlier = [
+                m for m in conversation_messages(session, conversation.id) if m.role != Role.system
+            ]
+            customer = customer_facts(session, conversation.customer_id)
         message = Message(conversation_id=conversation.id, role=Role.customer, text=request.message)
         session.add(message)
         if conversation.status == ConversationStatus.resolved:
@@ -114,25 +119,28 @@ def start_turn(
 
         if conversation.status in HANDED_OFF:
             return answered()
-        guard = policy.guardrails.prompt_injection
-        if guard.enabled and looks_like_prompt_injection(request.message, guard.patterns):
+        with turn_stage("escalation"):
+            guard = policy.guardrails.prompt_injection
+            attack = guard.enabled and looks_like_prompt_injection(request.message, guard.patterns)
+            facts = TurnFacts(
+                message=request.message,
+                earlier_customer_messages=[m.text for m in earlier if m.role == Role.customer],
+                bot_replies_since_human=bot_replies_since_human(earlier),
+                order_totals=_order_totals(customer, [m.text for m in earlier] + [request.message]),
+                model_available=assistant is not None,
+            )
+            decision = None if attack else policy.before_reply(facts)
+        if attack:
             logger.warning("conversation %s: prompt-injection attempt deflected", conversation.id)
             return answered(_deflection(conversation, guard.reply))
-        customer = customer_facts(session, conversation.customer_id)
-        facts = TurnFacts(
-            message=request.message,
-            earlier_customer_messages=[m.text for m in earlier if m.role == Role.customer],
-            bot_replies_since_human=bot_replies_since_human(earlier),
-            order_totals=_order_totals(customer, [m.text for m in earlier] + [request.message]),
-            model_available=assistant is not None,
-        )
-        if decision := policy.before_reply(facts):
+        if decision:
             return answered(hand_to_person(session, conversation, decision, policy))
         if assistant is None:  # and the policy does not hand such turns to a person
             raise AssistantUnavailableError("the model is not ready")
         history = _turns(earlier)
-        session.add(conversation)
-        session.commit()
+        with turn_stage("store_message"):
+            session.add(conversation)
+            session.commit()
         conversation_id = conversation.id
 
     prepared = prepare_reply(assistant, history, request.message, customer)
@@ -164,16 +172,18 @@ def prepare_reply(
 ) -> PreparedReply:
     """Assemble the context and render the prompt for replying to `message` after `history`."""
     prompt, model = assistant.prompt, assistant.model
-    context = assistant.context.assemble(
-        ContextRequest(message, [t.text for t in history if t.role == "customer"], customer)
-    )
-    messages = prompt.render_within_budget(
-        history,
-        message,
-        model.count_tokens,
-        model.prompt_budget,
-        prompt.context_text(context),
-    )
+    with turn_stage("context"):
+        context = assistant.context.assemble(
+            ContextRequest(message, [t.text for t in history if t.role == "customer"], customer)
+        )
+    with turn_stage("prompt"):
+        messages = prompt.render_within_budget(
+            history,
+            message,
+            model.count_tokens,
+            model.prompt_budget,
+            prompt.context_text(context),
+        )
     return PreparedReply(
         messages,
         context.sources(),

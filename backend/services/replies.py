@@ -6,6 +6,7 @@ mid-stream still finds the full reply in the conversation later.
 
 import asyncio
 import logging
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
@@ -13,7 +14,7 @@ from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 
 from backend.api.schemas import ChatResponse
-from backend.core.metrics import REPLIES, observe_generation
+from backend.core.metrics import REPLIES, TURN_STAGE, observe_generation, turn_stage
 from backend.runtime.assistant import Assistant
 from backend.runtime.base import Generation, GenerationError, GenerationOptions
 from backend.runtime.solved_replies import reply_stream
@@ -78,10 +79,15 @@ async def _produce(
             model.count_text_tokens,
         )
         stream = reply_stream(model, turn.prompt_messages, turn.solved_replies, options)
+        started, first_piece = time.perf_counter(), True
         async for item in stream:
             if isinstance(item, Generation):
                 generation = item
-            elif text := limiter.feed(guard.feed(filler.feed(item))):
+                continue
+            if first_piece:
+                TURN_STAGE.labels("first_token").observe(time.perf_counter() - started)
+                first_piece = False
+            if text := limiter.feed(guard.feed(filler.feed(item))):
                 queue.put_nowait(Delta(text))
         if generation is None:
             raise GenerationError("the model stream ended without a reply")
@@ -93,9 +99,10 @@ async def _produce(
         text = fill_placeholders(generation.text, turn.placeholder_values)
         if options is not None:  # what the caller's limits let through is what was sent
             text = limiter.text.strip()
-        response = await run_in_threadpool(
-            record_reply, engine, turn, text, generation, assistant, policy
-        )
+        with turn_stage("store_reply"):
+            response = await run_in_threadpool(
+                record_reply, engine, turn, text, generation, assistant, policy
+            )
         REPLIES.labels(endpoint, "escalated" if response.escalated else "ok").inc()
         finish = limiter.finish_reason or generation.finish_reason
         # Token counts are for callers that report usage (the OpenAI API passes options);
