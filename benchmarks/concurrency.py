@@ -5,8 +5,9 @@ Each variant is a real server on loopback, started by this script with the same 
 decoding settings (greedy, the same new-token cap). At every level, that many customers send a
 message at the same moment and read the reply as it streams (`/api/chat/stream`, or
 `/v1/chat/completions` with `stream: true` for the reference, sent the same rendered prompts).
-Per level: first-token p50 / p95 / max, aggregate tokens/s (tokens of the streamed text, counted
-with the model's tokenizer, over the level's wall time), replies/s and errors.
+Per level (several bursts; for one chat, several chats in a row): first-token p50 / p95 / max,
+aggregate tokens/s (tokens of the streamed text, counted with the model's tokenizer, over the
+level's wall time), replies/s and errors; for supportbot also its own time per turn stage.
 
     python benchmarks/concurrency.py --model-dir data/models/starter --output results.json
 """
@@ -70,6 +71,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--max-new-tokens", type=int, default=60)
     parser.add_argument(
         "--single-rounds", type=int, default=8, help="one-chat level: this many chats in a row"
+    )
+    parser.add_argument(
+        "--bursts", type=int, default=3, help="other levels: this many bursts of chats at once"
     )
     parser.add_argument("--output", type=Path, help="write the results as JSON here")
     parser.add_argument("--skip-reference", action="store_true")
@@ -164,14 +168,14 @@ async def stage_totals(client: httpx.AsyncClient) -> dict[str, tuple[float, floa
 
 
 async def run_level(
-    variant: str, chats: int, make_chat, tokenizer, rounds: int, client=None
+    variant: str, chats: int, make_chat, tokenizer, rounds: int, bursts: int, client=None
 ) -> Level:
-    """`chats` chats at once (or, for one chat, `rounds` in a row), measured; with `client`
-    (a supportbot server), also the server's mean time per turn stage."""
+    """`bursts` times `chats` chats at once (for one chat, `rounds` in a row), measured; with
+    `client` (a supportbot server), also the server's mean time per turn stage."""
     before = await stage_totals(client) if client else {}
     results, errors = [], 0
     started = time.perf_counter()
-    batches = [[i] for i in range(rounds)] if chats == 1 else [list(range(chats))]
+    batches = [[i] for i in range(rounds)] if chats == 1 else [list(range(chats))] * bursts
     for batch in batches:
         outcomes = await asyncio.gather(*(make_chat(i) for i in batch), return_exceptions=True)
         for outcome in outcomes:
@@ -205,7 +209,9 @@ async def run_level(
     )
 
 
-async def measure_supportbot(variant: str, url: str, levels, tokenizer, rounds) -> list[Level]:
+async def measure_supportbot(
+    variant: str, url: str, levels, tokenizer, rounds, bursts
+) -> list[Level]:
     limits = httpx.Limits(max_connections=256)
     async with httpx.AsyncClient(base_url=url, timeout=600, limits=limits) as client:
         for question in QUESTIONS[:3]:  # warm up: first requests pay one-off costs
@@ -214,10 +220,12 @@ async def measure_supportbot(variant: str, url: str, levels, tokenizer, rounds) 
         async def chat(i: int):
             return await supportbot_chat(client, QUESTIONS[i % len(QUESTIONS)])
 
-        return [await run_level(variant, n, chat, tokenizer, rounds, client) for n in levels]
+        return [
+            await run_level(variant, n, chat, tokenizer, rounds, bursts, client) for n in levels
+        ]
 
 
-async def measure_reference(url, prompts, model, max_tokens, levels, tokenizer, rounds):
+async def measure_reference(url, prompts, model, max_tokens, levels, tokenizer, rounds, bursts):
     limits = httpx.Limits(max_connections=256)
     async with httpx.AsyncClient(base_url=url, timeout=600, limits=limits) as client:
         for messages in prompts[:3]:
@@ -227,7 +235,7 @@ async def measure_reference(url, prompts, model, max_tokens, levels, tokenizer, 
             return await reference_chat(client, prompts[i % len(prompts)], model, max_tokens)
 
         variant = "transformers serve (reference)"
-        return [await run_level(variant, n, chat, tokenizer, rounds) for n in levels]
+        return [await run_level(variant, n, chat, tokenizer, rounds, bursts) for n in levels]
 
 
 def rendered_prompts(env: dict[str, str]) -> list[list[dict]]:
@@ -309,7 +317,9 @@ def main() -> None:
             command = [str(BIN / "supportbot"), "serve", "--port", str(port)]
             with server(command, {**env, "SUPPORTBOT_BATCHING": batching}, f"{url}/readyz"):
                 measured = asyncio.run(
-                    measure_supportbot(variant, url, levels, tokenizer, args.single_rounds)
+                    measure_supportbot(
+                        variant, url, levels, tokenizer, args.single_rounds, args.bursts
+                    )
                 )
             results += measured
             print(table(measured), flush=True)
@@ -327,7 +337,7 @@ def main() -> None:
                 measured = asyncio.run(
                     measure_reference(
                         url, prompts, str(model_dir), args.max_new_tokens, levels, tokenizer,
-                        args.single_rounds,
+                        args.single_rounds, args.bursts,
                     )
                 )  # fmt: skip
             results += measured

@@ -1,5 +1,6 @@
 """Database engine and schema migrations (Alembic), for SQLite and PostgreSQL alike."""
 
+import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -9,7 +10,7 @@ import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, event
-from sqlmodel import create_engine
+from sqlmodel import Session, create_engine
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -22,6 +23,21 @@ def create_db_engine(database_url: str) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return create_engine(database_url, pool_pre_ping=True)
+
+
+# SQLite lets one connection write at a time, and a writer that finds the lock taken sleeps
+# in steps of 1, 2, 5, 10 ... ms (its busy handler) however soon the lock is free: 16 chats
+# writing at once waited 40-80 ms each. Writers of this process queue on a lock instead.
+_SQLITE_WRITER = threading.Lock()
+
+
+def commit(session: Session) -> None:
+    """Commit the session; on SQLite, after the other writers of this process have."""
+    if session.get_bind().dialect.name != "sqlite":
+        session.commit()
+        return
+    with _SQLITE_WRITER:
+        session.commit()
 
 
 def migrate(database_url: str) -> None:

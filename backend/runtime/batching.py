@@ -166,6 +166,8 @@ class ContinuousBatcher:
                 raise RuntimeError("the batch refused the request (its loop is stopping)")
             while True:
                 output = await outputs.get()
+                while not outputs.empty():  # behind: outputs are cumulative, the latest will do
+                    output = outputs.get_nowait()
                 if output.error is not None:
                     raise RuntimeError(output.error)
                 yield output

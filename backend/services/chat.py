@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from backend.api.schemas import ChatRequest, ChatResponse
+from backend.core.db import commit
 from backend.core.metrics import turn_stage
 from backend.models import Conversation, ConversationStatus, Message, Role
 from backend.models.columns import utcnow
@@ -114,7 +115,7 @@ def start_turn(
             session.add(conversation)
             if reply is not None:
                 session.add(reply)
-            session.commit()
+            commit(session)
             return _response(conversation, new_token, reply or message)
 
         if conversation.status in HANDED_OFF:
@@ -140,7 +141,7 @@ def start_turn(
         history = _turns(earlier)
         with turn_stage("store_message"):
             session.add(conversation)
-            session.commit()
+            commit(session)
         conversation_id = conversation.id
 
     prepared = prepare_reply(assistant, history, request.message, customer)
@@ -246,7 +247,7 @@ def record_reply(
                 conversation_id=conversation.id, role=Role.bot, text=text, **provenance
             )
             session.add(message)
-        session.commit()
+        commit(session)
         return _response(conversation, turn.new_token, message)
 
 
@@ -268,7 +269,7 @@ def escalate_failed_turn(
         conversation = session.get_one(Conversation, turn.conversation_id)
         reason = Decision(decision.rule, f"{decision.reason} ({detail})")
         message = hand_to_person(session, conversation, reason, policy, sources=turn.sources)
-        session.commit()
+        commit(session)
         return _response(conversation, turn.new_token, message)
 
 
