@@ -10,6 +10,7 @@ aggregate tokens/s (tokens of the streamed text, counted with the model's tokeni
 level's wall time), replies/s and errors; for supportbot also its own time per turn stage.
 
     python benchmarks/concurrency.py --model-dir data/models/starter --output results.json
+    python benchmarks/concurrency.py --adapter data/adapters/<version>  # and the served path
 """
 
 import argparse
@@ -77,6 +78,11 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument("--output", type=Path, help="write the results as JSON here")
     parser.add_argument("--skip-reference", action="store_true")
+    parser.add_argument(
+        "--adapter",
+        type=Path,
+        help="also serve this adapter (the product's served path: it ranks solved replies)",
+    )
     return parser.parse_args()
 
 
@@ -84,6 +90,14 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def answers(url: str) -> bool:
+    """Whether a GET of `url` succeeds now."""
+    try:
+        return httpx.get(url, timeout=2).status_code == 200
+    except httpx.TransportError:
+        return False
 
 
 @contextmanager
@@ -94,12 +108,7 @@ def server(command: list[str], env: dict[str, str], health_url: str) -> Iterator
     )
     deadline = time.monotonic() + 900
     try:
-        while True:
-            try:
-                if httpx.get(health_url, timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
+        while not answers(health_url):
             if process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"{command[0]} did not start: {process.stderr.read()[-2000:]}")
             time.sleep(0.5)
@@ -311,11 +320,18 @@ def main() -> None:
     print(f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores; {model_dir}")
     results: list[Level] = []
     try:
-        for variant, batching in (("batching", "continuous"), ("one at a time", "off")):
+        variants = [
+            ("batching", {"SUPPORTBOT_BATCHING": "continuous"}),
+            ("one at a time", {"SUPPORTBOT_BATCHING": "off"}),
+        ]
+        if args.adapter:
+            adapter = {"SUPPORTBOT_ADAPTER_PATH": str(args.adapter.resolve())}
+            variants.append(("adapter, ranks solved replies", adapter))
+        for variant, overrides in variants:
             port = free_port()
             url = f"http://127.0.0.1:{port}"
             command = [str(BIN / "supportbot"), "serve", "--port", str(port)]
-            with server(command, {**env, "SUPPORTBOT_BATCHING": batching}, f"{url}/readyz"):
+            with server(command, {**env, **overrides}, f"{url}/readyz"):
                 measured = asyncio.run(
                     measure_supportbot(
                         variant, url, levels, tokenizer, args.single_rounds, args.bursts

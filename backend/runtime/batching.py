@@ -10,7 +10,6 @@ of a swapped-out model finish before its loop stops.
 """
 
 import asyncio
-import atexit
 import logging
 import math
 import threading
@@ -39,13 +38,16 @@ class BatchingLimits:
 _LIVE: "weakref.WeakSet[_DaemonManager]" = weakref.WeakSet()
 
 
-@atexit.register
 def _stop_live_managers() -> None:
     # A loop still running while the interpreter finalises aborts the process ("terminate
     # called without an active exception"): stop every loop first.
     for manager in list(_LIVE):
-        if manager.is_running():
-            manager.stop(block=True, timeout=10)
+        manager.shutdown()
+
+
+# Called at exit before the interpreter joins its threads, as concurrent.futures does for its
+# workers; `atexit` would run later, with other threads already being torn down.
+threading._register_atexit(_stop_live_managers)  # type: ignore[attr-defined]
 
 
 class _DaemonManager(ContinuousBatchingManager):
@@ -56,12 +58,21 @@ class _DaemonManager(ContinuousBatchingManager):
         """Start the generation loop on a daemon thread."""
         if self.is_running():
             return
+        self._shutdown_lock = threading.Lock()
         self.background_thread_status.clear()
         self._generation_thread = threading.Thread(
             target=self._run_generation_loop, name="continuous-batching", daemon=True
         )
         self._generation_thread.start()
         _LIVE.add(self)
+
+    def shutdown(self) -> None:
+        """Stop the loop and wait for it, once, whoever asks first (a retirement, the exit)."""
+        if not hasattr(self, "_shutdown_lock"):  # never started
+            return
+        with self._shutdown_lock:
+            if self.is_running():
+                self.stop(block=True, timeout=30)
 
     def forget(self, request_id: str) -> None:
         """Drop the output handler of a cancelled request (a cancellation delivers no output)."""
@@ -204,7 +215,4 @@ class ContinuousBatcher:
             manager, self._manager = self._manager, None
         if manager is not None and manager.is_running():
             # The manager's stop joins the loop and collects garbage: not on the event loop.
-            # Not a daemon either: an exiting interpreter waits for it rather than abort.
-            threading.Thread(
-                target=manager.stop, kwargs={"block": True, "timeout": 30}, name="batch-stop"
-            ).start()
+            threading.Thread(target=manager.shutdown, name="batch-stop", daemon=True).start()
