@@ -146,22 +146,7 @@ async def reply_events(
     _running.add(task)
     task.add_done_callback(_running.discard)
     while True:
-        waiting = [await queue.get()]
-        while not queue.empty():
-            waiting.append(queue.get_nowait())
-        for event in _joined(waiting):
-            yield event
-            if not isinstance(event, Delta):
-                return
-
-
-def _joined(events: list[ReplyEvent]) -> list[ReplyEvent]:
-    """`events` with consecutive deltas joined: a reader that fell behind (a busy server) gets
-    the pieces that piled up as one event rather than one write each."""
-    joined: list[ReplyEvent] = []
-    for event in events:
-        if isinstance(event, Delta) and joined and isinstance(joined[-1], Delta):
-            joined[-1] = Delta(joined[-1].text + event.text)
-        else:
-            joined.append(event)
-    return joined
+        event = await queue.get()
+        yield event
+        if not isinstance(event, Delta):
+            return
