@@ -346,8 +346,10 @@ class LocalChatModel:
     def score_replies(self, messages: ChatMessages, replies: list[str]) -> list[float]:
         """Mean log-probability per token of each reply as the answer to `messages`.
 
-        One forward pass over the prompt followed by each reply (and its end-of-turn token):
-        how likely this model finds the reply, comparable across replies of different lengths.
+        The prompt is run once and its KV cache shared by every reply (eight replies after a
+        450-token prompt are a fifth of the tokens of scoring each whole row), then all the
+        replies (each with its end-of-turn token) in one batch: how likely this model finds
+        each reply, comparable across replies of different lengths.
         """
         if not replies:
             return []
@@ -359,19 +361,32 @@ class LocalChatModel:
         ]
         budget = self.context_window - len(prompt)
         continuations = [c[: max(1, budget)] for c in continuations]
-        inputs = self._left_padded([prompt + c for c in continuations])
+        device = self.model.device
+        ids = torch.full(
+            (len(continuations), max(map(len, continuations))),
+            self.tokenizer.pad_token_id or 0,
+            dtype=torch.long,
+        )
+        mask = torch.zeros_like(ids)
+        for row, continuation in enumerate(continuations):  # right-padded after the prompt
+            ids[row, : len(continuation)] = torch.tensor(continuation)
+            mask[row, : len(continuation)] = 1
         with torch.inference_mode():
-            logits = self.model(**inputs).logits.float()
-        logprobs = torch.log_softmax(logits[:, :-1], dim=-1)
-        targets = inputs["input_ids"][:, 1:]
-        picked = logprobs.gather(-1, targets.unsqueeze(-1)).squeeze(-1)
-        width = inputs["input_ids"].shape[1]
-        scores = []
-        for row, continuation in enumerate(continuations):
-            # The continuation ends the row (left padding); target index t predicts token t + 1.
-            start = width - len(continuation) - 1
-            scores.append(float(picked[row, start:].mean()))
-        return scores
+            prefix = self.model(input_ids=torch.tensor([prompt], device=device), use_cache=True)
+            cache = prefix.past_key_values
+            cache.batch_repeat_interleave(len(continuations))
+            attention = torch.cat([torch.ones(len(continuations), len(prompt)), mask], dim=1)
+            rest = self.model(
+                input_ids=ids.to(device),
+                attention_mask=attention.long().to(device),
+                past_key_values=cache,
+                use_cache=True,
+            )
+        first = torch.log_softmax(prefix.logits[0, -1].float(), dim=-1)[ids[:, 0]]
+        following = torch.log_softmax(rest.logits[:, :-1].float(), dim=-1)
+        picked = following.gather(-1, ids[:, 1:].unsqueeze(-1).to(device)).squeeze(-1).cpu()
+        totals = first.cpu() + (picked * mask[:, 1:]).sum(dim=1)
+        return (totals / mask.sum(dim=1)).tolist()
 
     def _left_padded(self, sequences: list[list[int]]) -> dict[str, torch.Tensor]:
         padded = self.tokenizer.pad(
