@@ -10,7 +10,6 @@ of a swapped-out model finish before its loop stops.
 """
 
 import asyncio
-import logging
 import math
 import threading
 import weakref
@@ -20,8 +19,6 @@ from dataclasses import dataclass
 from transformers import GenerationConfig, PreTrainedModel
 from transformers.generation import ContinuousBatchingConfig, ContinuousBatchingManager
 from transformers.generation.continuous_batching.requests import GenerationOutput
-
-logger = logging.getLogger(__name__)
 
 PAGE_SIZE = 128  # tokens per cache page; 32, 64 and 256 decoded slower on the starter (2 cores)
 PREFILL_CHUNK_TOKENS = 2048  # prompt tokens one step processes at most, over all requests
@@ -129,7 +126,8 @@ class ContinuousBatcher:
             num_blocks=num_blocks,
             max_batch_tokens=PREFILL_CHUNK_TOKENS,
             max_requests_per_batch=self.limits.max_requests,
-            max_blocks_per_request=pages_per_request,
+            # The fast decode path (flash attention's paged kernel) exists on CUDA only.
+            max_blocks_per_request=pages_per_request if self.model.device.type == "cuda" else 0,
             return_logprobs=True,  # the low-confidence rule reads them
             auto_switch_to_flash=False,  # a swap must not change how the model attends
         )
