@@ -1,11 +1,13 @@
 """The chat API contract: round trip, streaming, conversation privacy, validation, feedback."""
 
+import re
 import uuid
 
 import pytest
 from sqlmodel import Session, select
 
 from backend.core.db import create_db_engine
+from backend.core.metrics import TURN_STAGES
 from backend.models import Message, Role
 from tests.sse import parse_sse
 
@@ -206,6 +208,10 @@ def test_health_readiness_info_docs_and_metrics(client):
     metrics = client.get("/metrics/").text
     assert 'supportbot_replies_total{endpoint="chat",outcome="ok"}' in metrics
     assert "supportbot_first_token_seconds_count" in metrics
+    # The turn profile: every stage of the turn above was timed.
+    for stage in TURN_STAGES:
+        timed = re.search(rf'supportbot_turn_stage_seconds_count{{stage="{stage}"}} (\S+)', metrics)
+        assert timed and float(timed.group(1)) >= 1
 
 
 def test_chat_page_is_served(client):

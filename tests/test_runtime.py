@@ -109,3 +109,19 @@ def test_unreachable_hub_model_falls_back_to_the_built_starter(
 def test_unbuilt_starter_is_a_clear_error(tmp_path):
     with pytest.raises(StarterNotBuiltError, match="supportbot build-starter"):
         load_configured_assistant(Settings(data_dir=tmp_path), load_company())
+
+
+def test_replies_are_scored_as_whole_rows_would_be(tiny_model_dir):
+    model = chat_model(tiny_model_dir)
+    replies = ["Your order ships tomorrow.", "Sorry to hear that! A refund is on its way.", "Hi"]
+    scores = model.score_replies(MESSAGES, replies)
+    prompt = model.encode_prompt(MESSAGES, tokenize=True, return_dict=False)
+    eos = model.generation_config.eos_token_id
+    for reply, score in zip(replies, scores, strict=True):
+        continuation = model.tokenizer(reply, add_special_tokens=False)["input_ids"] + [eos]
+        with torch.inference_mode():
+            logits = model.model(input_ids=torch.tensor([prompt + continuation])).logits[0]
+        logprobs = torch.log_softmax(logits.float(), dim=-1)
+        start = len(prompt) - 1  # position t predicts token t + 1
+        picked = [logprobs[start + i, token] for i, token in enumerate(continuation)]
+        assert score == pytest.approx(float(torch.stack(picked).mean()), abs=1e-4)

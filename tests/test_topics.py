@@ -1,5 +1,11 @@
-"""Topic classifiers, and an adapter's that extends the base model's with the company's topics."""
+"""Topic classifiers, an adapter's that extends the base model's with the company's topics, and
+the MiniLM embeddings under them."""
 
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+
+from prompts.embeddings import _encode, embed, forget_cached_embeddings
 from prompts.topics import TopicClassifier
 
 GENERIC = {
@@ -36,3 +42,12 @@ def test_an_extending_classifier_adds_the_companys_topics_and_keeps_the_bases(tm
     again = TopicClassifier.load(tmp_path, base=base)
     assert again.extends is base and again.all_labels == extended.all_labels
     assert TopicClassifier.load(tmp_path).extends is None  # without its base: its own topics
+
+
+def test_messages_embedded_at_once_get_the_vectors_they_get_alone():
+    texts = [f"Where is my order LO-{4800 + i}? It was due on day {i}." for i in range(12)]
+    forget_cached_embeddings()
+    with ThreadPoolExecutor(12) as pool:  # arriving together: encoded as one batch
+        together = list(pool.map(lambda text: embed([text])[0], texts))
+    for text, vector in zip(texts, together, strict=True):
+        assert np.allclose(vector, _encode([text], 1)[0], atol=1e-5)
