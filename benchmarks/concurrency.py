@@ -266,12 +266,7 @@ def rendered_prompts(env: dict[str, str]) -> list[list[dict]]:
         article_retriever(engine, settings.article_results, settings.min_retrieval_score),
         ticket_retriever(engine, TICKET_CANDIDATES, settings.min_retrieval_score),
     )
-    assistant = load_assistant(
-        settings.model_copy(update={"batching": "off"}),
-        load_company(settings.company_file),
-        None,
-        retrievers,
-    )
+    assistant = load_assistant(settings, load_company(settings.company_file), None, retrievers)
     return [prepare_reply(assistant, [], q, None).prompt_messages for q in QUESTIONS]
 
 

@@ -79,8 +79,7 @@ def chat_model(model_dir: Path, adapter: Path | None, merge: bool, new_tokens: i
     config.eos_token_id = tokenizer.pad_token_id
     limits = BatchingLimits() if batch else None
     chat = LocalChatModel(model, tokenizer, ModelInfo("bench"), config, batching=limits)
-    if chat.batcher is not None:
-        chat.batcher.warm_up()
+    chat.warm_up()
     return chat
 
 

@@ -18,6 +18,7 @@ from backend.core.config import Settings, get_settings
 from backend.core.db import create_db_engine
 from backend.core.metrics import metrics_app
 from backend.runtime.assistant import Assistant
+from backend.runtime.base import BatchedModel
 from backend.runtime.factory import load_assistant
 from backend.runtime.holder import AssistantHolder, AssistantPool
 from backend.services.retrain_triggers import triggers_enabled, watch_triggers
@@ -50,7 +51,12 @@ def create_app(
     policy = load_policy(settings.escalation_file)
 
     def load_with(adapter: Path | None) -> Assistant:
-        return load_assistant(settings, company, adapter, retrievers)
+        assistant = load_assistant(settings, company, adapter, retrievers)
+        # Serving only: offline loads (the retraining gate's evaluation) never stream, and an
+        # idle batch loop is a second torch thread that slows theirs (docs/benchmarks.md).
+        if isinstance(assistant.model, BatchedModel):
+            assistant.model.warm_up()
+        return assistant
 
     def load_first() -> Assistant:
         # Off the request path: the model, the escalation classifier and the retrieval indexes.

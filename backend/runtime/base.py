@@ -68,8 +68,12 @@ class ChatModel(Protocol):
 
 
 @runtime_checkable
-class RetirableModel(Protocol):
-    """A model that holds resources while it serves (the in-process continuous batch)."""
+class BatchedModel(Protocol):
+    """A model whose replies decode in a batch it holds while it serves (the in-process one)."""
+
+    def warm_up(self) -> None:
+        """Start the batch now, before the first customer, rather than on the first reply."""
+        ...
 
     def retire(self) -> None:
         """Release them once the requests already running have finished."""

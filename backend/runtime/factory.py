@@ -109,8 +109,6 @@ def _local_chat_model(
     chat_model = LocalChatModel(
         model, tokenizer, info, config, settings.max_concurrent_generations, batching
     )
-    if chat_model.batcher is not None:
-        chat_model.batcher.warm_up()
     return model_id, adapter, chat_model
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Literal
 
 from backend.runtime.assistant import Assistant
-from backend.runtime.base import RetirableModel
+from backend.runtime.base import BatchedModel
 
 logger = logging.getLogger(__name__)
 
@@ -107,5 +107,5 @@ class AssistantPool:
 
 def retire(assistant: Assistant) -> None:
     """Let the assistant's model release what it holds once its running requests finish."""
-    if isinstance(assistant.model, RetirableModel):
+    if isinstance(assistant.model, BatchedModel):
         assistant.model.retire()

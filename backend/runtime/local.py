@@ -163,6 +163,11 @@ class LocalChatModel:
             config.stop_strings = list(options.stop)
         return config
 
+    def warm_up(self) -> None:
+        """Start the continuous batch now (if there is one), not on the first reply."""
+        if self.batcher is not None:
+            self.batcher.warm_up()
+
     def retire(self) -> None:
         """This model no longer takes new customers: its batch stops once it has drained."""
         if self.batcher is not None:
