@@ -9,6 +9,7 @@ from sqlmodel import Session, select
 from backend.core.db import create_db_engine
 from backend.core.metrics import TURN_STAGES
 from backend.models import Message, Role
+from prompts import embeddings
 from tests.sse import parse_sse
 
 
@@ -218,3 +219,19 @@ def test_chat_page_is_served(client):
     page = client.get("/")
     assert page.status_code == 200 and "text/html" in page.headers["content-type"]
     assert client.get("/static/app.js").status_code == 200
+
+
+def test_a_turn_embeds_its_message_in_one_minilm_pass(client, monkeypatch):
+    """The escalation check, the topic and retrieval share one MiniLM pass of the message."""
+    encoded: list[list[str]] = []
+    encode = embeddings._encode
+
+    def counting_encode(texts: list[str], batch_size: int):
+        encoded.append(list(texts))
+        return encode(texts, batch_size)
+
+    monkeypatch.setattr(embeddings, "_encode", counting_encode)
+    message = f"My stove {uuid.uuid4().hex[:6]} will not light. Can you help?"
+    start_conversation(client, message)
+    # One pass: the message and the sentences the human-request classifier scores, together.
+    assert len(encoded) == 1 and message in encoded[0] and len(encoded[0]) > 1, encoded

@@ -5,6 +5,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
+from prompts import embeddings
 from prompts.embeddings import _encode, embed, forget_cached_embeddings
 from prompts.topics import TopicClassifier
 
@@ -45,9 +46,30 @@ def test_an_extending_classifier_adds_the_companys_topics_and_keeps_the_bases(tm
 
 
 def test_messages_embedded_at_once_get_the_vectors_they_get_alone():
-    texts = [f"Where is my order LO-{4800 + i}? It was due on day {i}." for i in range(12)]
+    turns = [
+        [f"Where is my order LO-{4800 + i}? It was due on day {i}.", f"where is lo-{4800 + i}"]
+        for i in range(12)
+    ]
     forget_cached_embeddings()
     with ThreadPoolExecutor(12) as pool:  # arriving together: encoded as one batch
-        together = list(pool.map(lambda text: embed([text])[0], texts))
-    for text, vector in zip(texts, together, strict=True):
-        assert np.allclose(vector, _encode([text], 1)[0], atol=1e-5)
+        together = list(pool.map(embed, turns))
+    for texts, vectors in zip(turns, together, strict=True):
+        assert np.allclose(vectors, _encode(texts, 2), atol=1e-5)
+
+
+def test_a_turns_texts_are_encoded_once_and_then_come_from_the_cache(monkeypatch):
+    encoded: list[list[str]] = []
+
+    def counting_encode(texts: list[str], batch_size: int) -> np.ndarray:
+        encoded.append(list(texts))
+        return _encode(texts, batch_size)
+
+    monkeypatch.setattr(embeddings, "_encode", counting_encode)
+    forget_cached_embeddings()
+    message, piece = "My tent pole snapped on day two.", "my tent pole snapped on day two"
+    first = embed([message, piece, message])
+    assert encoded == [[message, piece]]  # one pass, each text once
+    assert np.allclose(first[0], first[2])
+    again = np.vstack([embed([piece]), embed([message])])
+    assert encoded == [[message, piece]]  # later calls are served from the cache
+    assert np.allclose(again, first[[1, 0]])

@@ -30,6 +30,7 @@ from backend.services.conversations import (
 from backend.services.customers import customer_facts, verified_customer
 from backend.services.handoff import HANDED_OFF, bot_replies_since_human, hand_to_person
 from prompts import ChatMessages, ContextRequest, CustomerFacts, Turn
+from prompts.embeddings import embed
 from prompts.escalation import Decision, EscalationPolicy, TurnFacts
 from prompts.guardrails import leaks_system_prompt, looks_like_prompt_injection
 from prompts.placeholders import ORDER_NUMBER
@@ -130,6 +131,10 @@ def start_turn(
                 order_totals=_order_totals(customer, [m.text for m in earlier] + [request.message]),
                 model_available=assistant is not None,
             )
+            if not attack:
+                # One MiniLM pass for the message and the pieces the escalation check scores;
+                # the topic and retrieval then find the message's vector cached.
+                embed([request.message, *policy.texts_to_embed(request.message)])
             decision = None if attack else policy.before_reply(facts)
         if attack:
             logger.warning("conversation %s: prompt-injection attempt deflected", conversation.id)

@@ -88,6 +88,17 @@ class EscalationPolicy(BaseModel):
         """Whether a person should answer this message instead of the bot (first rule wins)."""
         return self._before_reply(facts, None)
 
+    def texts_to_embed(self, message: str) -> list[str]:
+        """The texts `before_reply` embeds for this message (the human-request classifier's).
+
+        Serving embeds them in one MiniLM pass with the message itself, which the topic and
+        retrieval need too, instead of one pass for each.
+        """
+        rule = self.human_request
+        if not (rule.enabled and rule.classifier.enabled):
+            return []
+        return rule.pieces(message)
+
     def before_reply_many(self, turns: Sequence[TurnFacts]) -> list[Decision | None]:
         """`before_reply` for many turns, scoring their human requests in one batch.
 
