@@ -15,6 +15,7 @@ level's wall time), replies/s and errors; for supportbot also its own time per t
 
 import argparse
 import asyncio
+import itertools
 import json
 import os
 import platform
@@ -228,8 +229,12 @@ async def measure_supportbot(
         for question in QUESTIONS[:3]:  # warm up: first requests pay one-off costs
             await supportbot_chat(client, question)
 
+        customers = itertools.count(1)
+
         async def chat(i: int):
-            return await supportbot_chat(client, QUESTIONS[i % len(QUESTIONS)])
+            # Every message is new, as real customers' are: none is served from a cache.
+            question = QUESTIONS[i % len(QUESTIONS)]
+            return await supportbot_chat(client, f"Hi, customer {next(customers)} here. {question}")
 
         return [
             await run_level(variant, n, chat, tokenizer, rounds, bursts, client) for n in levels
