@@ -61,6 +61,8 @@ def _serve(args: argparse.Namespace, settings: Settings) -> None:
         port=port,
         workers=args.workers,
         log_level=settings.log_level,
+        # X-Forwarded-For and -Proto count only from these (uvicorn trusts localhost otherwise).
+        forwarded_allow_ips=[str(proxy) for proxy in settings.trusted_proxies],
     )
 
 

@@ -6,13 +6,14 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from backend.api import pages
 from backend.api.openai_errors import add_openai_error_handlers
+from backend.api.rate_limits import limit_agent_key
 from backend.api.routes import admin, agent, chat, conversations, health, openai, retraining
 from backend.core.config import Settings, get_settings
 from backend.core.db import create_db_engine
@@ -21,6 +22,7 @@ from backend.runtime.assistant import Assistant
 from backend.runtime.base import BatchedModel
 from backend.runtime.factory import load_assistant
 from backend.runtime.holder import AssistantHolder, AssistantPool
+from backend.services.rate_limits import RateLimiter
 from backend.services.retrain_triggers import triggers_enabled, watch_triggers
 from backend.services.retrieval import article_retriever, ticket_retriever
 from backend.services.swap import AdapterFollower, promoted_adapter_dir
@@ -101,6 +103,7 @@ def create_app(
     app.state.escalation_policy = policy
     app.state.assistant_holder = AssistantHolder()
     app.state.assistant_pool = AssistantPool(load_with)
+    app.state.rate_limiter = RateLimiter(engine)
 
     if settings.cors_origins:  # the sites that embed the widget (GET /widget.js) call the API
         app.add_middleware(
@@ -113,9 +116,10 @@ def create_app(
     app.include_router(health.router)
     app.include_router(chat.router)
     app.include_router(conversations.router)
-    app.include_router(agent.router)
-    app.include_router(admin.router)
-    app.include_router(retraining.router)
+    per_agent_key = [Depends(limit_agent_key)]
+    app.include_router(agent.router, dependencies=per_agent_key)
+    app.include_router(admin.router, dependencies=per_agent_key)
+    app.include_router(retraining.router, dependencies=per_agent_key)
     app.include_router(openai.router)
     add_openai_error_handlers(app)
     app.mount("/metrics", metrics_app())

@@ -5,7 +5,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, IPvAnyNetwork, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 STARTER_MODEL = "starter"
@@ -46,6 +46,26 @@ class Settings(BaseSettings):
         default_factory=list,
         description="Origins (scheme://host[:port]) of the sites that embed the widget or call"
         " the API from a browser: the CORS allow-list; empty: same origin only.",
+    )
+    trusted_proxies: list[IPvAnyNetwork] = Field(
+        default_factory=list,
+        description="Addresses or networks (CIDR) of the proxies in front of supportbot whose"
+        " X-Forwarded-For names the client; empty: the connecting address is the client.",
+    )
+    rate_limit_per_ip_per_minute: int = Field(
+        600,
+        ge=0,
+        description="Customer chat requests (messages, feedback) one client IP may make a"
+        " minute, as many at once; 0: no limit.",
+    )
+    rate_limit_per_conversation_per_minute: int = Field(
+        60, ge=0, description="Requests a minute in one conversation; 0: no limit."
+    )
+    rate_limit_per_key_per_minute: int = Field(
+        1200,
+        ge=0,
+        description="Requests a minute with one API key (/v1) or agent's key (agents' and"
+        " admin APIs); 0: no limit.",
     )
     article_results: int = Field(2, ge=0, le=20, description="Help articles retrieved per reply.")
     ticket_results: int = Field(2, ge=0, le=20, description="Solved tickets retrieved per reply.")

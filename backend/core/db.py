@@ -3,7 +3,7 @@
 import threading
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -38,6 +38,11 @@ def commit(session: Session) -> None:
         return
     with _SQLITE_WRITER:
         session.commit()
+
+
+def write_lock(engine: Engine) -> AbstractContextManager[object]:
+    """Hold while writing outside `commit`: on SQLite, the lock this process's writers queue on."""
+    return _SQLITE_WRITER if engine.dialect.name == "sqlite" else nullcontext()
 
 
 def migrate(database_url: str) -> None:

@@ -28,6 +28,9 @@ FIRST_TOKEN_LATENCY = Histogram(
     "Time from prompt to the first generated token",
     buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 4),
 )
+RATE_LIMITED = Counter(
+    "supportbot_rate_limited_total", "Requests refused with 429 by a rate limit", ["limit"]
+)
 
 
 TURN_STAGE = Histogram(

@@ -9,6 +9,7 @@ from backend.models.customer import Customer
 from backend.models.feedback import Feedback, Rating
 from backend.models.message import Message, MessagePublic, Role
 from backend.models.order import Order
+from backend.models.rate_limit import RateLimitBucket
 from backend.models.retrain import RetrainRun, RunStatus
 from backend.models.ticket import ReviewStatus, Ticket
 
@@ -28,6 +29,7 @@ __all__ = [
     "Message",
     "MessagePublic",
     "Order",
+    "RateLimitBucket",
     "Rating",
     "RetrainRun",
     "ReviewStatus",

@@ -5,12 +5,13 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, status
+from fastapi import APIRouter, Depends, HTTPException, Request, status
 from sqlalchemy import Engine
 from sse_starlette import EventSourceResponse, ServerSentEvent
 from starlette.concurrency import run_in_threadpool
 
 from backend.api.deps import EngineDep, HolderDep, PolicyDep, SettingsDep, TokenDep
+from backend.api.rate_limits import limit_customer
 from backend.api.schemas import ChatRequest, ChatResponse
 from backend.runtime.assistant import Assistant
 from backend.runtime.holder import AssistantUnavailableError
@@ -44,8 +45,10 @@ async def open_turn(
     policy: PolicyDep,
     settings: SettingsDep,
     token: TokenDep,
+    http_request: Request,
 ) -> OpenTurn:
     """Start the turn with the assistant served now (a hot swap must not mix two models)."""
+    await run_in_threadpool(limit_customer, http_request, request.conversation_id, token)
     assistant = holder.assistant
     secret = settings.identity_secret.get_secret_value() if settings.identity_secret else None
     try:

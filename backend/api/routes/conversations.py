@@ -7,13 +7,14 @@ from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, status
+from fastapi import APIRouter, Depends, HTTPException, Query, status
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 from sse_starlette import EventSourceResponse, ServerSentEvent
 from starlette.concurrency import run_in_threadpool
 
 from backend.api.deps import EngineDep, PolicyDep, SessionDep, VisibleConversationDep
+from backend.api.rate_limits import limit_conversation
 from backend.api.schemas import ConversationPublic, FeedbackPublic, FeedbackRequest
 from backend.models import Conversation, ConversationStatus, Feedback, Message, Role
 from backend.services.conversations import public_messages
@@ -84,6 +85,7 @@ def _read_updates(
 
 @router.post(
     "/{conversation_id}/feedback",
+    dependencies=[Depends(limit_conversation)],
     responses={404: {"description": "conversation or message not found"}},
 )
 def give_feedback(

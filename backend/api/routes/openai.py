@@ -33,6 +33,7 @@ from backend.api.openai_schemas import (
     SupportbotInfo,
     Usage,
 )
+from backend.api.rate_limits import limit_api_key
 from backend.api.schemas import ChatRequest, ChatResponse
 from backend.models import ApiKey
 from backend.models.columns import utcnow
@@ -56,6 +57,7 @@ _bearer = HTTPBearer(auto_error=False, description="An API key from `supportbot 
 
 
 def get_api_key(
+    request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     session: SessionDep,
 ) -> ApiKey:
@@ -67,6 +69,7 @@ def get_api_key(
             "authentication_error",
             "invalid_api_key",
         )
+    limit_api_key(request, key.id)
     return key
 
 
