@@ -29,9 +29,12 @@ from backend.core.db import create_db_engine, migrate
 def _serve(args: argparse.Namespace, settings: Settings) -> None:
     import uvicorn
 
+    from backend.core.logging import configure_logging, logging_config
     from backend.runtime.artifacts import is_built
     from training.starter.build import StarterBuildArgs, build_starter
 
+    secrets = [s.get_secret_value() for s in (settings.llm_api_key, settings.identity_secret) if s]
+    configure_logging(settings.log_level, secrets)
     migrate(settings.database_url)
     if settings.company_file is None:
         _seed_demo_shop(settings)
@@ -63,6 +66,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> None:
         log_level=settings.log_level,
         # X-Forwarded-For and -Proto count only from these (uvicorn trusts localhost otherwise).
         forwarded_allow_ips=[str(proxy) for proxy in settings.trusted_proxies],
+        log_config=logging_config(settings.log_level, secrets),
     )
 
 

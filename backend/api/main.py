@@ -14,6 +14,8 @@ from fastapi.staticfiles import StaticFiles
 from backend.api import pages
 from backend.api.openai_errors import add_openai_error_handlers
 from backend.api.rate_limits import limit_agent_key
+from backend.api.request_ids import HEADER as REQUEST_ID_HEADER
+from backend.api.request_ids import RequestIdMiddleware, request_id_of
 from backend.api.routes import admin, agent, chat, conversations, health, openai, retraining
 from backend.core.config import Settings, get_settings
 from backend.core.db import create_db_engine
@@ -110,9 +112,17 @@ def create_app(
             CORSMiddleware,
             allow_origins=settings.cors_origins,
             allow_methods=["GET", "POST"],
-            allow_headers=["Accept", "Authorization", "Content-Type", "X-Conversation-Token"],
+            allow_headers=[
+                "Accept",
+                "Authorization",
+                "Content-Type",
+                "X-Conversation-Token",
+                REQUEST_ID_HEADER,
+            ],
+            expose_headers=[REQUEST_ID_HEADER],
             max_age=600,
         )
+    app.add_middleware(RequestIdMiddleware)  # outermost of ours: CORS preflights get an id too
     app.include_router(health.router)
     app.include_router(chat.router)
     app.include_router(conversations.router)
@@ -147,7 +157,15 @@ def create_app(
 
     @app.exception_handler(Exception)
     async def unexpected_error(request: Request, error: Exception) -> JSONResponse:
-        logger.exception("unhandled error on %s %s", request.method, request.url.path)
-        return JSONResponse({"detail": "internal server error"}, status_code=500)
+        # Starlette runs this outside the middleware, so the request id is passed explicitly.
+        request_id = request_id_of(request)
+        logger.exception(
+            "unhandled error on %s %s",
+            request.method,
+            request.url.path,
+            extra={"request_id": request_id},
+        )
+        headers = {REQUEST_ID_HEADER: request_id} if request_id else None
+        return JSONResponse({"detail": "internal server error"}, status_code=500, headers=headers)
 
     return app
