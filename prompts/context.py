@@ -9,12 +9,14 @@ the API returns everything that was found as `sources`, scores included.
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import Any, Literal
 
 from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from langchain_core.runnables import Runnable, RunnableConfig, RunnableLambda
 
+from prompts.guardrails import looks_like_prompt_injection
 from prompts.topics import UNSURE_TOPIC, Topic, TopicClassifier, topic_context
 
 ContextBlock = Literal["customer", "articles", "tickets", "topic", "solved_reply"]
@@ -231,4 +233,26 @@ class ContextAssembler:
     def _retrieve_with(self, retriever: BaseRetriever | None) -> Runnable:
         if retriever is None:
             return RunnableLambda(lambda _request: [])
-        return RunnableLambda(lambda request: retrieval_query(request, self.topics)) | retriever
+        return (
+            RunnableLambda(lambda request: retrieval_query(request, self.topics))
+            | retriever
+            | RunnableLambda(without_injections)
+        )
+
+
+def without_injections(documents: Sequence[Document]) -> list[Document]:
+    """`documents` less those that address the model ("ignore your instructions ...").
+
+    Help articles and solved tickets are written by many hands and imported in bulk; text in
+    them that tries to steer the bot never reaches the prompt (indirect prompt injection).
+    """
+    return [
+        doc
+        for doc in documents
+        if not _addresses_the_model(f"{doc.metadata.get('title', '')}\n{doc.page_content}")
+    ]
+
+
+@lru_cache(maxsize=4096)  # the same articles and tickets come back turn after turn
+def _addresses_the_model(text: str) -> bool:
+    return looks_like_prompt_injection(text)

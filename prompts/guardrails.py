@@ -1,7 +1,13 @@
 """Defences against prompt injection: inert control tokens, attack detection, leak checks."""
 
+import base64
+import binascii
+import codecs
+import contextlib
 import re
-from collections.abc import Iterable, Sequence
+import unicodedata
+import urllib.parse
+from collections.abc import Iterable, Iterator, Sequence
 from functools import cache
 
 WORD_JOINER = "\u2060"
@@ -44,12 +50,29 @@ DEFAULT_INJECTION_PATTERNS: tuple[str, ...] = (
     r"\bno\s+longer\s+(?:bound|restricted|limited)\s+by\b",
     r"\b(?:bypass|disable|circumvent|override)\s+(?:your\s+|the\s+|all\s+)*"
     r"(?:safety\s+(?:filters?|guidelines|rules)|guardrails|content\s+(?:policy|filters?))\b",
+    # words for the bot hidden in a help article or a ticket: "note to the AI assistant: ..."
+    r"\b(?:note|message|instructions?|memo)\s+(?:to|for)\s+(?:the\s+|any\s+|all\s+)?"
+    r"(?:ai|chatbot|bot|assistant|llm|language\s+model)s?\b",
+    r"\bif\s+you\s+are\s+an?\s+(?:ai|chatbot|bot|assistant|llm|language\s+model)\b",
     # forged turns and instruction headers
     r"(?m:^\s*(?:system|\[system\]|<system>)\s*:)",
     r"(?m:^\s*#{2,}\s*(?:system|instructions?|new\s+instructions?)\b)",
     r"\bnew\s+(?:system\s+)?(?:instructions|rules|directives?)\s*:",
     r"<\|(?:im_start|im_end|endoftext|system|user|assistant)\|>|\[/?INST\]|<</?SYS>>",
+    # the same attacks in the languages customers most often try them in: French, Spanish,
+    # German, Italian, Portuguese, Dutch ("ignore the previous instructions", "system prompt")
+    r"\b(?:ignore[rz]?|oublie[rz]?|ignora|olvida|ignoriere|vergiss|dimentica|esque[cç]a|negeer"
+    r"|vergeet)\b.{0,40}?\b(?:instructions?|instrucciones|anweisungen|istruzioni|instru[cç][oõ]es"
+    r"|instructies|regeln|r[eè]gles|reglas|regole|regras|regels|consignes)\b",
+    r"\b(?:prompt|invite|mensaje|messaggio)\s+(?:du\s+|de\s+|del\s+|di\s+|do\s+)?"
+    r"(?:syst[eè]me|sistema)\b|\bsystem-?prompts?\b|\bsysteemprompt\b",
 )
+
+_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
+_LEET = str.maketrans("013457@$|!", "oieastasii")
+_BASE64_RUN = re.compile(r"[A-Za-z0-9+/]{16,}={0,2}")
+_HEX_RUN = re.compile(r"\b(?:[0-9a-fA-F]{2}[\s:]?){12,}")
+_SPACED_LETTERS = re.compile(r"\b(?:\w[\s.\-_*]){5,}\w\b")
 
 
 def escape_special_tokens(text: str, special_tokens: Iterable[str]) -> str:
@@ -84,8 +107,44 @@ def _compiled(patterns: tuple[str, ...]) -> re.Pattern[str]:
 def looks_like_prompt_injection(
     text: str, patterns: Sequence[str] = DEFAULT_INJECTION_PATTERNS
 ) -> bool:
-    """Whether `text` matches any injection pattern (case-insensitive)."""
-    return _compiled(tuple(patterns)).search(text) is not None
+    """Whether `text`, or what it hides, matches any injection pattern (case-insensitive).
+
+    Attackers hide the same words from a filter: base64, hex, rot13, URL encoding, leetspeak,
+    letters spaced apart, zero-width characters, look-alike letters, text written backwards.
+    Each of those readings of the text is checked too.
+    """
+    compiled = _compiled(tuple(patterns))
+    return any(compiled.search(reading) for reading in readings(text))
+
+
+def readings(text: str) -> Iterator[str]:
+    """`text` itself, then the texts an attacker may have hidden in it (decoded, undone)."""
+    yield text
+    plain = unicodedata.normalize("NFKC", text).translate(_ZERO_WIDTH)
+    yield plain
+    yield plain.translate(_LEET)
+    yield _SPACED_LETTERS.sub(lambda m: re.sub(r"[\s.\-_*]", "", m.group()), plain)
+    yield codecs.decode(plain, "rot13")
+    yield plain[::-1]
+    yield urllib.parse.unquote_plus(plain)
+    for run in _BASE64_RUN.findall(plain):
+        with contextlib.suppress(binascii.Error):  # not base64 after all
+            if decoded := _printable(base64.b64decode(run + "=" * (-len(run) % 4))):
+                yield decoded
+    for run in _HEX_RUN.findall(plain):
+        with contextlib.suppress(ValueError):  # an odd number of digits
+            if decoded := _printable(bytes.fromhex(re.sub(r"[\s:]", "", run))):
+                yield decoded
+
+
+def _printable(data: bytes) -> str | None:
+    """`data` as text when it decodes to mostly printable UTF-8 (a hidden message), else None."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    printable = sum(ch.isprintable() or ch.isspace() for ch in text)
+    return text if text and printable >= 0.9 * len(text) else None
 
 
 def _words(text: str) -> list[str]:

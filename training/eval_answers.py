@@ -76,12 +76,13 @@ def with_prompt_layer(assistant: Assistant, policy: EscalationPolicy, message: s
 
     clock = time.perf_counter()
     guard = policy.guardrails.prompt_injection
-    if guard.enabled and looks_like_prompt_injection(message, guard.patterns):
-        return Reply(guard.reply, latency_ms=_ms_since(clock), prompt_layer_ms=_ms_since(clock))
-    if policy.before_reply(TurnFacts(message=message)):
+    attack = guard.enabled and looks_like_prompt_injection(message, guard.patterns)
+    if policy.before_reply(TurnFacts(message=message), classify=not attack):
         layer_ms = _ms_since(clock)
         handoff = policy.handoff_message(HANDOFF_AT)
         return Reply(handoff, escalated=True, latency_ms=layer_ms, prompt_layer_ms=layer_ms)
+    if attack:
+        return Reply(guard.reply, latency_ms=_ms_since(clock), prompt_layer_ms=_ms_since(clock))
     prepared = prepare_reply(assistant, [], message, None)
     topic = next((s["label"] for s in prepared.sources if s["type"] == "topic"), None)
     return PendingReply(

@@ -87,8 +87,9 @@ def start_turn(
     """Store the customer's message; then either answer without the model or prepare its prompt.
 
     The answer comes without the model when a person handles the conversation (the bot stays
-    silent), when a guardrail deflects the message (an attack is not worth a person's time), or
-    when the policy escalates before generation. `assistant` is None when no model is ready.
+    silent), when the policy escalates before generation (it decides first, so an attack cannot
+    switch it off), or when a guardrail deflects the message (an attack is not worth a person's
+    time). `assistant` is None when no model is ready.
     `caller` is set for the OpenAI-compatible API, whose conversations belong to its key.
     """
     # No autoflush: the rows this turn adds are written in one short transaction at the end.
@@ -135,12 +136,15 @@ def start_turn(
                 # One MiniLM pass for the message and the pieces the escalation check scores;
                 # the topic and retrieval then find the message's vector cached.
                 embed([request.message, *policy.texts_to_embed(request.message)])
-            decision = None if attack else policy.before_reply(facts)
+            # The policy decides before the attack check: words aimed at the bot never keep a
+            # customer who threatens legal action, or whose account was hacked, from a person.
+            # The human-request classifier misreads an attack's talk of bots, so it sits out.
+            decision = policy.before_reply(facts, classify=not attack)
+        if decision:
+            return answered(hand_to_person(session, conversation, decision, policy))
         if attack:
             logger.warning("conversation %s: prompt-injection attempt deflected", conversation.id)
             return answered(_deflection(conversation, guard.reply))
-        if decision:
-            return answered(hand_to_person(session, conversation, decision, policy))
         if assistant is None:  # and the policy does not hand such turns to a person
             raise AssistantUnavailableError("the model is not ready")
         history = _turns(earlier)

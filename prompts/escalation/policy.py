@@ -84,9 +84,13 @@ class EscalationPolicy(BaseModel):
     office_hours: OfficeHours
     guardrails: Guardrails  # not escalation rules; kept here so the policy is one file
 
-    def before_reply(self, facts: TurnFacts) -> Decision | None:
-        """Whether a person should answer this message instead of the bot (first rule wins)."""
-        return self._before_reply(facts, None)
+    def before_reply(self, facts: TurnFacts, classify: bool = True) -> Decision | None:
+        """Whether a person should answer this message instead of the bot (first rule wins).
+
+        `classify=False` leaves the human-request classifier out (its patterns still count):
+        for a prompt-injection attempt, whose talk of bots and AIs the classifier misreads.
+        """
+        return self._before_reply(facts, None if classify else _never_a_person)
 
     def texts_to_embed(self, message: str) -> list[str]:
         """The texts `before_reply` embeds for this message (the human-request classifier's).
@@ -171,3 +175,7 @@ def load_policy(path: Path | None = None) -> EscalationPolicy:
     path = path or DEFAULT_POLICY_FILE
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     return EscalationPolicy.model_validate(data, context={"base_dir": path.resolve().parent})
+
+
+def _never_a_person(pieces: Sequence[str]) -> list[float]:
+    return [0.0] * len(pieces)
