@@ -9,8 +9,8 @@ supportbot retrain               # learn from newly approved tickets; promote if
 supportbot train [--data FILE]   # fine-tune (LoRA or every weight) on the approved tickets
 supportbot eval --adapter DIR    # prompt vs fine-tune vs both vs retrieval on held-out tickets
 supportbot adapters list|promote VERSION|rollback   # which adapter serves; workers follow
-supportbot agents create NAME    # a human agent and their API key for /agent (--admin)
-supportbot keys create NAME      # an API key for the OpenAI-compatible API (list, revoke NAME)
+supportbot keys create NAME --role admin|agent|client   # a key, shown once (list, revoke NAME)
+supportbot agents create NAME [--admin]  # = keys create NAME --role agent (admin); agents list
 supportbot customer-link ID      # a chat link signed for a known customer (demo and testing)
 """
 
@@ -24,6 +24,16 @@ from sqlmodel import Session
 
 from backend.core.config import STARTER_MODEL, Settings, get_settings
 from backend.core.db import create_db_engine, migrate
+from backend.models.api_key import ApiKey, KeyRole
+
+
+def log_secrets(settings: Settings) -> list[str]:
+    """The configured secrets' values, which the logs mask wherever they appear."""
+    from sqlalchemy import make_url
+
+    values = [s.get_secret_value() for s in (settings.llm_api_key, settings.identity_secret) if s]
+    password = make_url(settings.database_url).password
+    return [*values, str(password)] if password else values
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> None:
@@ -33,7 +43,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> None:
     from backend.runtime.artifacts import is_built
     from training.starter.build import StarterBuildArgs, build_starter
 
-    secrets = [s.get_secret_value() for s in (settings.llm_api_key, settings.identity_secret) if s]
+    secrets = log_secrets(settings)
     configure_logging(settings.log_level, secrets)
     migrate(settings.database_url)
     if settings.company_file is None:
@@ -246,47 +256,67 @@ def _column_mapping(value: str) -> str:
     return value
 
 
-def _agents(args: argparse.Namespace, settings: Settings) -> None:
-    from sqlmodel import select
+def _print_new_key(key: ApiKey, secret: str, agent_name: str | None) -> None:
+    owner = f" of agent {agent_name!r}" if agent_name and agent_name != key.name else ""
+    print(f"Created {key.role} key {key.name!r}{owner}. The key (shown only now):\n{secret}")
 
-    from backend.models import Agent
-    from backend.services.agents import create_agent
+
+def _create_key(settings: Settings, name: str, role: KeyRole, agent: str | None) -> None:
+    from backend.services import api_keys
 
     migrate(settings.database_url)
     engine = create_db_engine(settings.database_url)
-    if args.action == "create":
-        agent, key = create_agent(engine, args.name, is_admin=args.admin)
-        role = "admin" if agent.is_admin else "agent"
-        print(f"Created {role} {agent.name!r}. API key (shown only now):\n{key}")
+    try:
+        key, secret = api_keys.create_key(engine, name, role, agent_name=agent)
+    except (api_keys.KeyNameTakenError, ValueError) as error:
+        raise SystemExit(f"keys create: {error}") from error
+    _print_new_key(key, secret, agent or (name if role.is_staff else None))
+
+
+def _agents(args: argparse.Namespace, settings: Settings) -> None:
+    from backend.services.agents import list_agents
+
+    if args.action == "create":  # the same as `keys create NAME --role agent|admin`
+        _create_key(settings, args.name, KeyRole.admin if args.admin else KeyRole.agent, None)
         return
-    with Session(engine) as session:
-        for agent in session.exec(select(Agent).order_by(Agent.name)):
-            flags = ", ".join(
-                f for f, on in (("admin", agent.is_admin), ("inactive", not agent.active)) if on
-            )
-            print(agent.name + (f" ({flags})" if flags else ""))
+    migrate(settings.database_url)
+    with Session(create_db_engine(settings.database_url)) as session:
+        for agent, keys in list_agents(session):
+            held = ", ".join(f"{key.name}: {key.role}" for key in keys) or "no unrevoked key"
+            print(f"{agent.name} ({held})")
 
 
 def _keys(args: argparse.Namespace, settings: Settings) -> None:
     from backend.services import api_keys
 
+    if args.action == "create":
+        _create_key(settings, args.name, args.role, args.agent)
+        return
     migrate(settings.database_url)
     engine = create_db_engine(settings.database_url)
-    if args.action == "create":
-        key, secret = api_keys.create_key(engine, args.name)
-        print(f"Created {key.role} key {key.name!r}. The key (shown only now):\n{secret}")
-        return
     if args.action == "revoke":
         try:
             key = api_keys.revoke_key(engine, args.name)
         except api_keys.UnknownKeyError as error:
             raise SystemExit(f"keys revoke: {error}") from error
-        print(f"Revoked key {key.name!r}.")
+        print(f"Revoked {key.role} key {key.name!r}; it stops working at once on every worker.")
         return
     with Session(engine) as session:
-        for key in api_keys.list_keys(session):
-            revoked = f", revoked {key.revoked_at:%Y-%m-%d %H:%M}" if key.revoked_at else ""
-            print(f"{key.name} ({key.role}, created {key.created_at:%Y-%m-%d %H:%M}{revoked})")
+        rows = [
+            (
+                key.name,
+                str(key.role),
+                agent_name or "-",
+                f"{key.created_at:%Y-%m-%d %H:%M}",
+                f"{key.revoked_at:%Y-%m-%d %H:%M}" if key.revoked_at else "-",
+            )
+            for key, agent_name in api_keys.list_keys(session)
+        ]
+    header = ("NAME", "ROLE", "AGENT", "CREATED", "REVOKED")
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+    for row in [header, *rows]:
+        cells = (cell.ljust(width) for cell, width in zip(row, widths, strict=True))
+        print("  ".join(cells).rstrip())
 
 
 def _customer_link(args: argparse.Namespace, settings: Settings) -> None:
@@ -390,19 +420,34 @@ def build_parser() -> argparse.ArgumentParser:
     adapter_actions.add_parser("rollback", help="serve again what served before")
     adapters.set_defaults(handler=_adapters)
 
-    agents = commands.add_parser("agents", help="manage human agents and their API keys")
+    agents = commands.add_parser(
+        "agents", help="human agents; `agents create` is `keys create --role agent|admin`"
+    )
     agent_actions = agents.add_subparsers(dest="action", required=True)
-    create = agent_actions.add_parser("create", help="add an agent and print their API key")
+    create = agent_actions.add_parser("create", help="an agent's key (the agent is created)")
     create.add_argument("name")
-    create.add_argument("--admin", action="store_true", help="may also manage help articles")
-    agent_actions.add_parser("list", help="list agents")
+    create.add_argument("--admin", action="store_true", help="an admin's key instead")
+    agent_actions.add_parser("list", help="agents and their unrevoked keys")
     agents.set_defaults(handler=_agents)
 
-    keys = commands.add_parser("keys", help="API keys of programs that call /v1")
+    keys = commands.add_parser(
+        "keys", help="API keys: admin and agent (the inbox, /api/admin), client (/v1)"
+    )
     key_actions = keys.add_subparsers(dest="action", required=True)
-    key_actions.add_parser("create", help="a new key, shown once").add_argument("name")
+    create_key = key_actions.add_parser("create", help="a new key, shown once, stored hashed")
+    create_key.add_argument("name", help="the key's name (and its agent's, unless --agent)")
+    create_key.add_argument(
+        "--role",
+        type=KeyRole,
+        choices=list(KeyRole),
+        default=KeyRole.client,
+        help="admin: the inbox and /api/admin; agent: the inbox; client: /v1 (default)",
+    )
+    create_key.add_argument(
+        "--agent", help="an admin's or agent's key: whose (created if new); default: NAME"
+    )
     key_actions.add_parser("revoke", help="stop a key working, at once").add_argument("name")
-    key_actions.add_parser("list", help="every key and whether it is revoked")
+    key_actions.add_parser("list", help="every key: name, role, agent, created, revoked")
     keys.set_defaults(handler=_keys)
 
     link = commands.add_parser("customer-link", help="print a chat link signed for a customer")

@@ -10,10 +10,11 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from backend.core.config import Settings
-from backend.models import Agent, Conversation
+from backend.models import Conversation
 from backend.runtime.assistant import Assistant
 from backend.runtime.holder import AssistantHolder, AssistantUnavailableError
-from backend.services.agents import authenticate
+from backend.services.agents import StaffMember, staff_member
+from backend.services.api_keys import authenticate_key
 from backend.services.conversations import find_conversation
 from prompts.escalation import EscalationPolicy
 
@@ -50,26 +51,33 @@ def get_policy(request: Request) -> EscalationPolicy:
     return request.app.state.escalation_policy
 
 
-_bearer = HTTPBearer(auto_error=False, description="An agent's API key.")
+_bearer = HTTPBearer(auto_error=False, description="An agent's or admin's API key.")
 
 
 def get_agent(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     session: Annotated[Session, Depends(get_db)],
-) -> Agent:
-    agent = authenticate(session, credentials.credentials) if credentials else None
-    if agent is None:
+) -> StaffMember:
+    # Read from the database on every request: a revoked key fails on every worker at once.
+    key = authenticate_key(session, credentials.credentials) if credentials else None
+    member = staff_member(session, key) if key is not None else None
+    if key is None or (key.role.is_staff and member is None):
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,
             detail="a valid agent API key is required (Authorization: Bearer <key>)",
             headers={"WWW-Authenticate": "Bearer"},
         )
-    return agent
+    if member is None:
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN,
+            detail="this needs an agent's or admin's key; a client key reaches only /v1",
+        )
+    return member
 
 
-def get_admin(agent: Annotated[Agent, Depends(get_agent)]) -> Agent:
+def get_admin(agent: Annotated[StaffMember, Depends(get_agent)]) -> StaffMember:
     if not agent.is_admin:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, detail="this needs an admin agent key")
+        raise HTTPException(status.HTTP_403_FORBIDDEN, detail="this needs an admin's key")
     return agent
 
 
@@ -100,5 +108,5 @@ AssistantDep = Annotated[Assistant, Depends(get_ready_assistant)]
 TokenDep = Annotated[str | None, Depends(conversation_token)]
 VisibleConversationDep = Annotated[Conversation, Depends(get_visible_conversation)]
 PolicyDep = Annotated[EscalationPolicy, Depends(get_policy)]
-AgentDep = Annotated[Agent, Depends(get_agent)]
-AdminDep = Annotated[Agent, Depends(get_admin)]
+AgentDep = Annotated[StaffMember, Depends(get_agent)]
+AdminDep = Annotated[StaffMember, Depends(get_admin)]

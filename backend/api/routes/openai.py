@@ -35,7 +35,7 @@ from backend.api.openai_schemas import (
 )
 from backend.api.rate_limits import limit_api_key
 from backend.api.schemas import ChatRequest, ChatResponse
-from backend.models import ApiKey
+from backend.models import ApiKey, KeyRole
 from backend.models.columns import utcnow
 from backend.runtime.assistant import Assistant
 from backend.runtime.base import GenerationOptions
@@ -53,7 +53,7 @@ router = APIRouter(prefix="/v1", tags=["openai"], responses=OPENAI_ERRORS)
 
 SERVING_ALIAS = "supportbot"  # whatever serves now
 
-_bearer = HTTPBearer(auto_error=False, description="An API key from `supportbot keys create`.")
+_bearer = HTTPBearer(auto_error=False, description="A client key from `supportbot keys create`.")
 
 
 def get_api_key(
@@ -68,6 +68,15 @@ def get_api_key(
             "a valid API key is required (Authorization: Bearer <key>)",
             "authentication_error",
             "invalid_api_key",
+        )
+    if key.role is not KeyRole.client:
+        # Staff keys stay off /v1: its conversations belong to the key that started them.
+        raise OpenAIError(
+            status.HTTP_403_FORBIDDEN,
+            "this needs a client key (`supportbot keys create NAME --role client`); agents' and"
+            " admins' keys do not reach /v1",
+            "permission_error",
+            "wrong_key_role",
         )
     limit_api_key(request, key.id)
     return key
