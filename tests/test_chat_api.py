@@ -187,7 +187,8 @@ def test_feedback_needs_the_token_a_bot_message_and_a_valid_rating(client):
     rated_own = client.post(
         url, json={"message_id": customer_message, "rating": "up"}, headers=token_header(answer)
     )
-    assert rated_own.status_code == 422 and "only bot replies" in rated_own.json()["detail"]
+    assert rated_own.status_code == 422
+    assert "only bot replies" in rated_own.json()["detail"][0]["msg"]
     bad_rating = client.post(
         url,
         json={"message_id": answer["message_id"], "rating": "meh"},

@@ -167,7 +167,7 @@ def test_a_thumbs_down_hands_the_conversation_to_a_person(client, agent_headers)
         json={"message_id": notice["id"], "rating": "up"},
         headers={"X-Conversation-Token": conversation["token"]},
     )
-    assert rate_notice.status_code == 422 and "hand-off" in rate_notice.json()["detail"]
+    assert rate_notice.status_code == 422 and "hand-off" in rate_notice.json()["detail"][0]["msg"]
 
 
 def test_the_customer_page_stream_delivers_an_agents_reply_live(client, agent_headers):

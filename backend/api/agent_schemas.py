@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from backend.api.schemas import MessageText
 from backend.models import ConversationStatus, MessagePublic
@@ -97,7 +97,7 @@ class ResolveRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    approved_for_training: bool = False
+    approved_for_training: StrictBool = False
 
 
 class Resolved(BaseModel):

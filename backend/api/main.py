@@ -13,6 +13,8 @@ from fastapi.staticfiles import StaticFiles
 
 from backend.api import pages
 from backend.api.openai_errors import add_openai_error_handlers
+from backend.api.body_limit import BodySizeLimitMiddleware
+from backend.api.errors import BODY_TOO_LARGE, add_error_handlers
 from backend.api.rate_limits import limit_agent_key
 from backend.api.request_ids import HEADER as REQUEST_ID_HEADER
 from backend.api.request_ids import RequestIdMiddleware, request_id_of
@@ -109,6 +111,7 @@ def create_app(
 
     if settings.cors_origins:  # the sites that embed the widget (GET /widget.js) call the API
         app.add_middleware(
+        responses=BODY_TOO_LARGE,
             CORSMiddleware,
             allow_origins=settings.cors_origins,
             allow_methods=["GET", "POST"],
@@ -118,6 +121,7 @@ def create_app(
                 "Content-Type",
                 "X-Conversation-Token",
                 REQUEST_ID_HEADER,
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
             ],
             expose_headers=[REQUEST_ID_HEADER],
             max_age=600,
@@ -143,6 +147,7 @@ def create_app(
     def widget_script() -> Response:
         return Response(
             pages.widget_script(),
+    add_error_handlers(app)
             media_type="text/javascript",
             headers={"Cache-Control": "public, max-age=300"},
         )

@@ -15,12 +15,22 @@ OPENAI_ERRORS: dict[int | str, dict] = {
     for code, description in {
         400: "invalid request (OpenAI's error shape)",
         401: "no valid API key",
+        403: "not a client key (agents' and admins' keys do not reach /v1)",
         404: "no such model or conversation",
-        503: "the model is not ready or could not answer",
+        413: "the request body is larger than the server accepts",
+        429: "too many requests; try again after Retry-After seconds",
+        503: "the model or the database is not ready, or the model could not answer",
     }.items()
 }
+OPENAI_ERRORS[429]["headers"] = {"Retry-After": {"required": True, "schema": {"type": "integer"}}}
 
-_TYPES = {401: "authentication_error", 404: "not_found_error", 503: "server_error"}
+_TYPES = {
+    401: "authentication_error",
+    403: "permission_error",
+    404: "not_found_error",
+    429: "rate_limit_error",
+    503: "server_error",
+}
 
 
 class OpenAIError(Exception):
@@ -39,10 +49,23 @@ class OpenAIError(Exception):
         self.type = type_ or _TYPES.get(status_code, "invalid_request_error")
         self.code, self.param = code, param
 
+    def body(self) -> dict:
+        error = {"message": self.message, "type": self.type, "param": self.param, "code": self.code}
+        return {"error": error}
+
     def response(self) -> JSONResponse:
-        body = {"message": self.message, "type": self.type, "param": self.param, "code": self.code}
         headers = {"WWW-Authenticate": "Bearer"} if self.status_code == 401 else None
-        return JSONResponse({"error": body}, status_code=self.status_code, headers=headers)
+        return JSONResponse(self.body(), status_code=self.status_code, headers=headers)
+
+
+async def invalid_request(request: Request, error: RequestValidationError) -> JSONResponse:
+    """A 422 `{"detail": [...]}`, or OpenAI's 400 on a /v1 route."""
+    if not request.url.path.startswith(OPENAI_PREFIX):
+        return await request_validation_exception_handler(request, error)
+    first = error.errors()[0] if error.errors() else {}
+    location = [str(part) for part in first.get("loc", ()) if part != "body"]
+    message = f"{'.'.join(location) or 'body'}: {first.get('msg', 'invalid request')}"
+    return OpenAIError(400, message, param=".".join(location) or None).response()
 
 
 def add_openai_error_handlers(app: FastAPI) -> None:
@@ -52,11 +75,4 @@ def add_openai_error_handlers(app: FastAPI) -> None:
     async def openai_error(request: Request, error: OpenAIError) -> JSONResponse:
         return error.response()
 
-    @app.exception_handler(RequestValidationError)
-    async def invalid_request(request: Request, error: RequestValidationError) -> JSONResponse:
-        if not request.url.path.startswith(OPENAI_PREFIX):
-            return await request_validation_exception_handler(request, error)
-        first = error.errors()[0] if error.errors() else {}
-        location = [str(part) for part in first.get("loc", ()) if part != "body"]
-        message = f"{'.'.join(location) or 'body'}: {first.get('msg', 'invalid request')}"
-        return OpenAIError(400, message, param=".".join(location) or None).response()
+    app.add_exception_handler(RequestValidationError, invalid_request)

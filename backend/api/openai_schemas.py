@@ -9,10 +9,21 @@ cannot honour (`n` above 1) are refused with a 400.
 import uuid
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    StringConstraints,
+    field_validator,
+)
 
-from backend.api.schemas import MAX_MESSAGE_CHARS
+from backend.api.schemas import MAX_MESSAGE_CHARS, NO_NUL
 from backend.models import ConversationStatus
+
+Text = Annotated[str, StringConstraints(pattern=NO_NUL)]
 
 
 class TextPart(BaseModel):
@@ -21,7 +32,7 @@ class TextPart(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     type: Literal["text"]
-    text: str
+    text: Text
 
 
 class ChatMessage(BaseModel):
@@ -32,7 +43,7 @@ class ChatMessage(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     role: Literal["system", "developer", "user", "assistant", "tool"]
-    content: str | list[TextPart | dict[str, Any]] | None = None
+    content: Text | list[TextPart | dict[str, Any]] | None = None
 
     def text(self) -> str:
         """The message's text, its text parts joined."""
@@ -47,7 +58,7 @@ class StreamOptions(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    include_usage: bool = False
+    include_usage: StrictBool = False
 
 
 class ChatCompletionRequest(BaseModel):
@@ -55,16 +66,16 @@ class ChatCompletionRequest(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    model: str = Field(description="`supportbot`, the served model, or a registered adapter.")
+    model: Text = Field(description="`supportbot`, the served model, or a registered adapter.")
     messages: list[ChatMessage] = Field(min_length=1)
-    stream: bool = False
+    stream: StrictBool = False
     stream_options: StreamOptions | None = None
-    max_tokens: int | None = Field(None, ge=1, le=4096)
-    max_completion_tokens: int | None = Field(None, ge=1, le=4096)
-    temperature: float | None = Field(None, ge=0, le=2)
-    stop: str | list[Annotated[str, StringConstraints(min_length=1)]] | None = None
-    n: int = Field(1, ge=1, le=1, description="Only one reply per request.")
-    user: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = Field(
+    max_tokens: StrictInt | None = Field(None, ge=1, le=4096)
+    max_completion_tokens: StrictInt | None = Field(None, ge=1, le=4096)
+    temperature: StrictFloat | None = Field(None, ge=0, le=2)
+    stop: Text | list[Annotated[Text, StringConstraints(min_length=1)]] | None = None
+    n: StrictInt = Field(1, ge=1, le=1, description="Only one reply per request.")
+    user: Annotated[Text, StringConstraints(min_length=1, max_length=200)] | None = Field(
         None, description="The caller's id for its customer: later calls continue their chat."
     )
     metadata: dict[str, str] | None = Field(

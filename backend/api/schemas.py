@@ -10,8 +10,19 @@ from backend.models import ConversationStatus, MessagePublic, Rating
 
 MAX_MESSAGE_CHARS = 4000
 
+# No text takes NUL (U+0000): PostgreSQL cannot store it.
+NO_NUL = r"^[^\x00]*$"
+# Unicode's White_Space, what `strip_whitespace` strips: a message needs another character.
+_SPACE = r"\t\n\v\f\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+
 MessageText = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_MESSAGE_CHARS)
+    str,
+    StringConstraints(
+        strip_whitespace=True,
+        min_length=1,
+        max_length=MAX_MESSAGE_CHARS,
+        pattern=rf"^[^\x00]*[^\x00{_SPACE}][^\x00]*$",
+    ),
 ]
 
 
@@ -21,9 +32,9 @@ class CustomerIdentity(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     external_id: Annotated[
-        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=NO_NUL)
     ]
-    signature: Annotated[str, StringConstraints(min_length=1, max_length=128)]
+    signature: Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=NO_NUL)]
 
 
 class ChatRequest(BaseModel):
@@ -71,7 +82,9 @@ class FeedbackRequest(BaseModel):
 
     message_id: uuid.UUID
     rating: Rating
-    comment: Annotated[str, StringConstraints(max_length=MAX_MESSAGE_CHARS)] | None = None
+    comment: (
+        Annotated[str, StringConstraints(max_length=MAX_MESSAGE_CHARS, pattern=NO_NUL)] | None
+    ) = None
 
 
 class FeedbackPublic(BaseModel):

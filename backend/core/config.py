@@ -47,6 +47,12 @@ class Settings(BaseSettings):
         description="Origins (scheme://host[:port]) of the sites that embed the widget or call"
         " the API from a browser: the CORS allow-list; empty: same origin only.",
     )
+    max_body_bytes: int = Field(
+        1024 * 1024,
+        ge=1024,
+        description="Largest request body accepted (a larger one gets a 413); admins' help"
+        " articles of up to 100,000 characters must fit.",
+    )
     trusted_proxies: list[IPvAnyNetwork] = Field(
         default_factory=list,
         description="Addresses or networks (CIDR) of the proxies in front of supportbot whose"

@@ -9,14 +9,18 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session, col, select
 
 from backend.api.deps import AdminDep, SessionDep
+from backend.api.errors import ADMIN_KEY, RATE_LIMITED, UNAVAILABLE, error
+from backend.api.schemas import NO_NUL
 from backend.models import HelpArticle, HelpArticleBase, HelpArticlePublic
 from backend.models.article import SLUG_PATTERN
 from backend.services import adapters
 from backend.services.knowledge import upsert_articles
 
-router = APIRouter(prefix="/api/admin", tags=["admin"])
+router = APIRouter(
+    prefix="/api/admin", tags=["admin"], responses={**ADMIN_KEY, **RATE_LIMITED, **UNAVAILABLE}
+)
 
-_NOT_FOUND = {404: {"description": "article not found"}}
+_NOT_FOUND = error(404, "article not found")
 
 
 class ArticleContent(BaseModel):
@@ -24,9 +28,9 @@ class ArticleContent(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    title: str = Field(min_length=1, max_length=300)
-    body: str = Field(min_length=1, max_length=100_000)
-    url: str | None = Field(None, max_length=2000)
+    title: str = Field(min_length=1, max_length=300, pattern=NO_NUL)
+    body: str = Field(min_length=1, max_length=100_000, pattern=NO_NUL)
+    url: str | None = Field(None, max_length=2000, pattern=NO_NUL)
 
 
 Slug = Annotated[str, PathParam(pattern=SLUG_PATTERN, max_length=200)]
@@ -55,7 +59,7 @@ def read_article(admin: AdminDep, article: ArticleDep) -> HelpArticlePublic:
     return HelpArticlePublic.model_validate(article)
 
 
-@router.put("/articles/{slug}", responses={422: {"description": "invalid article"}})
+@router.put("/articles/{slug}")
 def put_article(
     slug: Slug, content: ArticleContent, admin: AdminDep, session: SessionDep
 ) -> HelpArticlePublic:
@@ -111,9 +115,12 @@ def list_adapters(admin: AdminDep, session: SessionDep) -> AdapterRegistry:
     return _registry(session)
 
 
-@router.post("/adapters/{version}/promote", responses={409: {"description": "gate refused"}})
+@router.post("/adapters/{version}/promote", responses=error(409, "gate refused"))
 def promote_adapter(
-    version: str, admin: AdminDep, session: SessionDep, force: bool = False
+    version: Annotated[str, PathParam(max_length=100, pattern=NO_NUL)],
+    admin: AdminDep,
+    session: SessionDep,
+    force: bool = False,
 ) -> AdapterRegistry:
     """Serve this adapter if its evaluation beats the serving one (`force` skips the gate)."""
     try:
@@ -123,7 +130,7 @@ def promote_adapter(
     return _registry(session)
 
 
-@router.post("/adapters/rollback", responses={409: {"description": "nothing to roll back"}})
+@router.post("/adapters/rollback", responses=error(409, "nothing to roll back"))
 def rollback_adapter(admin: AdminDep, session: SessionDep) -> AdapterRegistry:
     """Serve again what served before the last promotion."""
     try:

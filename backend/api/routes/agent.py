@@ -17,6 +17,8 @@ from backend.api.agent_schemas import (
     ResolveRequest,
 )
 from backend.api.deps import AgentDep, AssistantDep, EngineDep, SessionDep
+from backend.api.errors import AGENT_KEY, RATE_LIMITED, UNAVAILABLE, error
+from backend.api.links import RESOLVED_LINKS
 from backend.models import Conversation, MessagePublic
 from backend.runtime.base import GenerationError
 from backend.runtime.solved_replies import whole_reply
@@ -25,9 +27,11 @@ from backend.services.chat import NothingToAnswerError, prepare_draft
 from backend.services.conversations import public_messages
 from prompts.placeholders import fill_placeholders
 
-router = APIRouter(prefix="/api/agent", tags=["agents"])
+router = APIRouter(
+    prefix="/api/agent", tags=["agents"], responses={**AGENT_KEY, **RATE_LIMITED, **UNAVAILABLE}
+)
 
-_NOT_FOUND = {404: {"description": "conversation not found"}}
+_NOT_FOUND = error(404, "conversation not found")
 
 
 def get_conversation(conversation_id: uuid.UUID, session: SessionDep) -> Conversation:
@@ -62,7 +66,11 @@ def read_conversation(
 
 @router.post(
     "/conversations/{conversation_id}/draft",
-    responses={**_NOT_FOUND, 409: {"description": "no customer message to answer"}, 503: {}},
+    responses={
+        **_NOT_FOUND,
+        **error(409, "no customer message to answer"),
+        **error(503, "the model is not ready or could not write the draft"),
+    },
 )
 async def suggest_draft(
     agent: AgentDep, conversation: ConversationDep, engine: EngineDep, assistant: AssistantDep
@@ -87,7 +95,7 @@ async def suggest_draft(
 
 @router.post(
     "/conversations/{conversation_id}/messages",
-    responses={**_NOT_FOUND, 409: {"description": "the conversation is resolved"}},
+    responses={**_NOT_FOUND, **error(409, "the conversation is resolved")},
 )
 def reply(
     body: AgentReply, agent: AgentDep, conversation: ConversationDep, session: SessionDep
@@ -102,7 +110,7 @@ def reply(
 
 @router.post(
     "/conversations/{conversation_id}/hand-back",
-    responses={**_NOT_FOUND, 409: {"description": "no person handles the conversation"}},
+    responses={**_NOT_FOUND, **error(409, "no person handles the conversation")},
 )
 def hand_back(
     agent: AgentDep, conversation: ConversationDep, session: SessionDep
@@ -117,7 +125,8 @@ def hand_back(
 
 @router.post(
     "/conversations/{conversation_id}/resolve",
-    responses={**_NOT_FOUND, 409: {"description": "nothing to resolve"}},
+    responses={**_NOT_FOUND, **error(409, "nothing to resolve")},
+    openapi_extra=RESOLVED_LINKS,
 )
 def resolve(
     body: ResolveRequest, agent: AgentDep, conversation: ConversationDep, session: SessionDep

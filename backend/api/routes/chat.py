@@ -11,6 +11,8 @@ from sse_starlette import EventSourceResponse, ServerSentEvent
 from starlette.concurrency import run_in_threadpool
 
 from backend.api.deps import EngineDep, HolderDep, PolicyDep, SettingsDep, TokenDep
+from backend.api.errors import RATE_LIMITED, error
+from backend.api.links import CHAT_LINKS
 from backend.api.rate_limits import limit_customer
 from backend.api.schemas import ChatRequest, ChatResponse
 from backend.runtime.assistant import Assistant
@@ -24,9 +26,10 @@ router = APIRouter(prefix="/api", tags=["chat"])
 
 _NOT_FOUND = "conversation not found"
 _RESPONSES: dict[int | str, dict] = {
-    403: {"description": "the customer identity could not be verified"},
-    404: {"description": _NOT_FOUND},
-    503: {"description": "the model is not ready and the policy does not hand off"},
+    **error(403, "the customer identity could not be verified"),
+    **error(404, _NOT_FOUND),
+    **RATE_LIMITED,
+    **error(503, "the model is not ready (and the policy does not hand off), or the database"),
 }
 
 
@@ -71,7 +74,7 @@ async def open_turn(
 OpenTurnDep = Annotated[OpenTurn, Depends(open_turn)]
 
 
-@router.post("/chat", responses=_RESPONSES)
+@router.post("/chat", responses=_RESPONSES, openapi_extra=CHAT_LINKS)
 async def chat(turn: OpenTurnDep, engine: EngineDep, policy: PolicyDep) -> ChatResponse:
     """Send a customer message and get the reply (empty while a person handles the chat)."""
     started, assistant = turn.started, turn.assistant

@@ -8,24 +8,30 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query, status
+from fastapi.exceptions import RequestValidationError
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 from sse_starlette import EventSourceResponse, ServerSentEvent
 from starlette.concurrency import run_in_threadpool
 
 from backend.api.deps import EngineDep, PolicyDep, SessionDep, VisibleConversationDep
+from backend.api.errors import RATE_LIMITED, UNAVAILABLE, error
 from backend.api.rate_limits import limit_conversation
 from backend.api.schemas import ConversationPublic, FeedbackPublic, FeedbackRequest
 from backend.models import Conversation, ConversationStatus, Feedback, Message, Role
 from backend.services.conversations import public_messages
 from backend.services.handoff import hand_to_person
 
-router = APIRouter(prefix="/api/conversations", tags=["conversations"])
+router = APIRouter(
+    prefix="/api/conversations", tags=["conversations"], responses={**RATE_LIMITED, **UNAVAILABLE}
+)
+
+_NOT_FOUND = error(404, "conversation not found")
 
 EVENTS_POLL_SECONDS = 1.0
 
 
-@router.get("/{conversation_id}", responses={404: {"description": "conversation not found"}})
+@router.get("/{conversation_id}", responses=_NOT_FOUND)
 def read_conversation(
     conversation: VisibleConversationDep, session: SessionDep
 ) -> ConversationPublic:
@@ -43,7 +49,7 @@ def read_conversation(
     response_class=EventSourceResponse,
     responses={
         200: {"description": "`status` events, and a `message` event for every new message."},
-        404: {"description": "conversation not found"},
+        **_NOT_FOUND,
     },
 )
 async def conversation_events(
@@ -86,7 +92,7 @@ def _read_updates(
 @router.post(
     "/{conversation_id}/feedback",
     dependencies=[Depends(limit_conversation)],
-    responses={404: {"description": "conversation or message not found"}},
+    responses=error(404, "conversation or message not found"),
 )
 def give_feedback(
     body: FeedbackRequest,
@@ -99,10 +105,13 @@ def give_feedback(
     if message is None or message.conversation_id != conversation.id:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail="message not found")
     if message.role != Role.bot or message.escalated:
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT,
-            detail="only bot replies can be rated (not agents' replies or hand-off notices)",
-        )
+        issue = {
+            "type": "value_error",
+            "loc": ("body", "message_id"),
+            "msg": "only bot replies can be rated (not agents' replies or hand-off notices)",
+            "input": str(body.message_id),
+        }
+        raise RequestValidationError([issue])
     feedback = session.exec(select(Feedback).where(Feedback.message_id == message.id)).first()
     if feedback is None:
         feedback = Feedback(

@@ -22,6 +22,7 @@ from sse_starlette import EventSourceResponse, ServerSentEvent
 from starlette.concurrency import run_in_threadpool
 
 from backend.api.deps import EngineDep, HolderDep, PolicyDep, SessionDep
+from backend.api.links import COMPLETION_LINKS
 from backend.api.openai_errors import OPENAI_ERRORS, OpenAIError
 from backend.api.openai_schemas import (
     AssistantMessage,
@@ -117,6 +118,7 @@ def list_models(key: ApiKeyDep, holder: HolderDep, session: SessionDep) -> Model
             "content": {"text/event-stream": {}},
         }
     },
+    openapi_extra=COMPLETION_LINKS,
 )
 async def chat_completions(
     body: ChatCompletionRequest,
@@ -130,11 +132,11 @@ async def chat_completions(
     `metadata.conversation_id`); a new conversation otherwise."""
     try:
         message, conversation_id = body.customer_message(), body.conversation_id()
+        request = ChatRequest(message=message, conversation_id=conversation_id)
     except ValueError as error:
         raise OpenAIError(400, str(error), param="messages") from error
     assistant = await run_in_threadpool(_assistant_for, body.model, holder, pool, engine)
     caller = ApiCaller(key.id, body.user)
-    request = ChatRequest(message=message, conversation_id=conversation_id)
     try:
         started = await run_in_threadpool(
             start_turn, engine, request, None, assistant, policy, None, caller

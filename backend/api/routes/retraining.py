@@ -8,15 +8,19 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query, status
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, status
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat
 
 from backend.api.deps import AdminDep, EngineDep, SessionDep, SettingsDep
+from backend.api.errors import ADMIN_KEY, RATE_LIMITED, UNAVAILABLE, error
+from backend.api.schemas import NO_NUL
 from backend.models import RetrainRun, Ticket
 from backend.services import retrain_launcher, review
 from backend.services import retrain_runs as runs
 
-router = APIRouter(prefix="/api/admin", tags=["retraining"])
+router = APIRouter(
+    prefix="/api/admin", tags=["retraining"], responses={**ADMIN_KEY, **RATE_LIMITED, **UNAVAILABLE}
+)
 
 
 class RetrainRequest(BaseModel):
@@ -24,10 +28,10 @@ class RetrainRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    fresh: bool | None = Field(
+    fresh: StrictBool | None = Field(
         None, description="A fresh LoRA on every approved ticket instead of continuing."
     )
-    replay_share: float | None = Field(None, ge=0.0, lt=1.0)
+    replay_share: StrictFloat | None = Field(None, ge=0.0, lt=1.0)
 
 
 class RetrainRunPublic(BaseModel):
@@ -81,15 +85,18 @@ class ReviewEdit(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    customer_text: str | None = Field(None, min_length=1, max_length=20_000)
-    reply: str | None = Field(None, min_length=1, max_length=20_000)
+    customer_text: str | None = Field(None, min_length=1, max_length=20_000, pattern=NO_NUL)
+    reply: str | None = Field(None, min_length=1, max_length=20_000, pattern=NO_NUL)
 
 
-_RUN_NOT_FOUND = {404: {"description": "no such run"}}
-_TICKET_NOT_FOUND = {404: {"description": "no such ticket"}}
+_RUN_NOT_FOUND = error(404, "no such run")
+_TICKET_NOT_FOUND = error(404, "no such ticket")
 
 
-def get_run(run_id: int, session: SessionDep) -> RetrainRun:
+RunId = Annotated[int, Path(ge=1, le=2**31 - 1)]  # an INTEGER key, on PostgreSQL too
+
+
+def get_run(run_id: RunId, session: SessionDep) -> RetrainRun:
     run = runs.get_run(session, run_id)
     if run is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"no retraining run {run_id}")
@@ -110,7 +117,7 @@ TicketDep = Annotated[Ticket, Depends(get_ticket)]
 @router.post(
     "/retrain",
     status_code=status.HTTP_202_ACCEPTED,
-    responses={409: {"description": "a run is already queued or running"}},
+    responses=error(409, "a run is already queued or running"),
 )
 def start_retraining(
     admin: AdminDep, engine: EngineDep, settings: SettingsDep, body: RetrainRequest | None = None
@@ -151,7 +158,7 @@ def read_run(
 
 @router.post(
     "/retrain/runs/{run_id}/cancel",
-    responses={**_RUN_NOT_FOUND, 409: {"description": "the run has finished"}},
+    responses={**_RUN_NOT_FOUND, **error(409, "the run has finished")},
 )
 def cancel_run(admin: AdminDep, run: RunDep, engine: EngineDep) -> RetrainRunPublic:
     """Stop the run: a queued one at once, a running one at its next training step."""
@@ -179,7 +186,7 @@ def review_list(
 
 @router.post(
     "/review/{ticket_id}/approve",
-    responses={**_TICKET_NOT_FOUND, 409: {"description": "the edit duplicates another ticket"}},
+    responses={**_TICKET_NOT_FOUND, **error(409, "the edit duplicates another ticket")},
 )
 def approve_ticket(
     admin: AdminDep, ticket: TicketDep, session: SessionDep, edit: ReviewEdit | None = None
