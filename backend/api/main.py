@@ -12,9 +12,9 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from backend.api import pages
-from backend.api.openai_errors import add_openai_error_handlers
 from backend.api.body_limit import BodySizeLimitMiddleware
 from backend.api.errors import BODY_TOO_LARGE, add_error_handlers
+from backend.api.openai_errors import add_openai_error_handlers
 from backend.api.rate_limits import limit_agent_key
 from backend.api.request_ids import HEADER as REQUEST_ID_HEADER
 from backend.api.request_ids import RequestIdMiddleware, request_id_of
@@ -100,6 +100,7 @@ def create_app(
         summary="Customer-support chat: LoRA-tuned model, prompt layer, human hand-off.",
         version="0.1.0",
         lifespan=lifespan,
+        responses=BODY_TOO_LARGE,
     )
     app.state.settings = settings
     app.state.engine = engine
@@ -109,9 +110,9 @@ def create_app(
     app.state.assistant_pool = AssistantPool(load_with)
     app.state.rate_limiter = RateLimiter(engine)
 
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     if settings.cors_origins:  # the sites that embed the widget (GET /widget.js) call the API
         app.add_middleware(
-        responses=BODY_TOO_LARGE,
             CORSMiddleware,
             allow_origins=settings.cors_origins,
             allow_methods=["GET", "POST"],
@@ -121,7 +122,6 @@ def create_app(
                 "Content-Type",
                 "X-Conversation-Token",
                 REQUEST_ID_HEADER,
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
             ],
             expose_headers=[REQUEST_ID_HEADER],
             max_age=600,
@@ -136,6 +136,7 @@ def create_app(
     app.include_router(retraining.router, dependencies=per_agent_key)
     app.include_router(openai.router)
     add_openai_error_handlers(app)
+    add_error_handlers(app)
     app.mount("/metrics", metrics_app())
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
@@ -147,7 +148,6 @@ def create_app(
     def widget_script() -> Response:
         return Response(
             pages.widget_script(),
-    add_error_handlers(app)
             media_type="text/javascript",
             headers={"Cache-Control": "public, max-age=300"},
         )
