@@ -104,20 +104,26 @@ def answers(url: str) -> bool:
 
 @contextmanager
 def server(command: list[str], env: dict[str, str], health_url: str) -> Iterator[None]:
-    """A server subprocess, until it answers `health_url`; terminated on exit."""
-    process = subprocess.Popen(
-        command, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
-    deadline = time.monotonic() + 900
-    try:
-        while not answers(health_url):
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"{command[0]} did not start: {process.stderr.read()[-2000:]}")
-            time.sleep(0.5)
-        yield
-    finally:
-        process.terminate()
-        process.wait(timeout=60)
+    """A server subprocess, until it answers `health_url`; terminated on exit.
+
+    Its log goes to a file (a pipe nobody reads would fill and stall the server).
+    """
+    with tempfile.TemporaryFile() as log:
+        process = subprocess.Popen(
+            command, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=log
+        )
+        deadline = time.monotonic() + 900
+        try:
+            while not answers(health_url):
+                if process.poll() is not None or time.monotonic() > deadline:
+                    log.seek(0)
+                    tail = log.read()[-2000:].decode(errors="replace")
+                    raise RuntimeError(f"{command[0]} did not start: {tail}")
+                time.sleep(0.5)
+            yield
+        finally:
+            process.terminate()
+            process.wait(timeout=60)
 
 
 async def supportbot_chat(client: httpx.AsyncClient, question: str) -> tuple[float, float, str]:
