@@ -166,7 +166,7 @@ def _train(args: argparse.Namespace, settings: Settings) -> None:
         info = train_registered_adapter(
             settings, create_db_engine(settings.database_url), train_args
         )
-    except ValueError as error:
+    except (ValueError, OSError) as error:  # OSError: a data file not found, a full disk
         raise SystemExit(f"train: {error}") from error
     print(
         f"Registered adapter {info['version']}. Evaluate it with `supportbot eval --adapter "

@@ -2,6 +2,7 @@
 
 import asyncio
 import logging
+import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -20,7 +21,7 @@ from backend.api.request_ids import HEADER as REQUEST_ID_HEADER
 from backend.api.request_ids import RequestIdMiddleware, request_id_of
 from backend.api.routes import admin, agent, chat, conversations, health, openai, retraining
 from backend.core.config import Settings, get_settings
-from backend.core.db import create_db_engine
+from backend.core.db import create_db_engine, retry_while_unavailable
 from backend.core.metrics import metrics_app
 from backend.runtime.assistant import Assistant
 from backend.runtime.base import BatchedModel
@@ -64,14 +65,23 @@ def create_app(
             assistant.model.warm_up()
         return assistant
 
-    def load_first() -> Assistant:
-        # Off the request path: the model, the escalation classifier and the retrieval indexes.
-        policy.warm_up()
+    stopping = threading.Event()  # set at shutdown
+
+    def read_database() -> Path | None:
         for retriever in retrievers:
             retriever.index.refresh(force=True)
         if assistant_loader is not None:
+            return None
+        return settings.adapter_path or promoted_adapter_dir(engine)
+
+    def load_first() -> Assistant:
+        # Off the request path: the model, the escalation classifier and the retrieval indexes.
+        policy.warm_up()
+        # A database that is not up yet delays readiness; it does not fail the load for good.
+        adapter = retry_while_unavailable(read_database, stopping)
+        if assistant_loader is not None:
             return assistant_loader()
-        return load_with(settings.adapter_path or promoted_adapter_dir(engine))
+        return load_with(adapter)
 
     # A pinned adapter (SUPPORTBOT_ADAPTER_PATH) serves until restart; otherwise follow promotions.
     follows_registry = assistant_loader is None and settings.adapter_path is None
@@ -88,6 +98,7 @@ def create_app(
         if triggers_enabled(settings):
             watcher = asyncio.create_task(watch_triggers(engine, settings))
         yield
+        stopping.set()
         for task in (follower, watcher):
             if task is not None:
                 task.cancel()

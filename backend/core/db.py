@@ -1,18 +1,25 @@
 """Database engine and schema migrations (Alembic), for SQLite and PostgreSQL alike."""
 
+import logging
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
+from typing import TypeVar
 
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, event
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, create_engine
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+DATABASE_RETRY_SECONDS = 2.0
+T = TypeVar("T")
+
+logger = logging.getLogger(__name__)
 
 
 def create_db_engine(database_url: str) -> Engine:
@@ -43,6 +50,18 @@ def commit(session: Session) -> None:
 def write_lock(engine: Engine) -> AbstractContextManager[object]:
     """Hold while writing outside `commit`: on SQLite, the lock this process's writers queue on."""
     return _SQLITE_WRITER if engine.dialect.name == "sqlite" else nullcontext()
+
+
+def retry_while_unavailable(work: Callable[[], T], stop: threading.Event) -> T:
+    """`work()`, tried again every few seconds while the database does not answer (it may start
+    after the app does); once `stop` is set, the last error is raised."""
+    while True:
+        try:
+            return work()
+        except OperationalError as error:
+            logger.warning("the database is unavailable (%s); trying again", error.orig)
+            if stop.wait(DATABASE_RETRY_SECONDS):
+                raise
 
 
 def migrate(database_url: str) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from backend.models import Adapter, AdapterPromotion
-from backend.runtime.artifacts import adapter_info
+from backend.runtime.artifacts import adapter_info, unloadable_reason
 
 FORGETTING_TOLERANCE = 0.01  # on-intent an adapter may lose on earlier runs' held-out tickets
 GATE_VARIANT = "served_variant"  # the variant of the evaluation that the adapter serves as
@@ -67,11 +67,14 @@ def promote(session: Session, version: str, force: bool = False) -> Adapter:
 
     The gate compares the on-intent rate of the variant the adapter serves as; an
     adapter without evaluation, or one that does not beat the serving one, needs `force`.
+    One whose files are damaged (it could not load) is refused even with `force`.
     """
     candidate = find_adapter(session, version)
     current = serving_adapter(session)
     if current is not None and current.id == candidate.id:
         raise RegistryError(f"{version} is already serving")
+    if problem := unloadable_reason(Path(candidate.path)):
+        raise RegistryError(f"not promoted: {version} cannot be loaded: {problem}")
     if not force and (reason := gate_refusal(candidate, current)):
         raise RegistryError(f"not promoted: {reason} (pass force to promote anyway)")
     _record_promotion(session, candidate, f"promoted{' (forced)' if force else ''}")
@@ -86,6 +89,8 @@ def rollback(session: Session) -> Adapter | None:
     current = promotions[0].adapter_id
     previous = next((p for p in promotions[1:] if p.adapter_id != current), None)
     target = session.get(Adapter, previous.adapter_id) if previous and previous.adapter_id else None
+    if target is not None and (problem := unloadable_reason(Path(target.path))):
+        raise RegistryError(f"not rolled back: {target.version} cannot be loaded: {problem}")
     _record_promotion(session, target, "rollback")
     return target
 

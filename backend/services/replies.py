@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError
 from starlette.concurrency import run_in_threadpool
 
 from backend.api.schemas import ChatResponse
@@ -128,6 +129,24 @@ async def _produce(
             queue.put_nowait(Replied(handed_off, finish_reason="escalated"))
 
 
+DATABASE_UNAVAILABLE = "the database is unavailable; try again later"
+
+
+def _fail_on_error(task: asyncio.Task, queue: asyncio.Queue[ReplyEvent], endpoint: str) -> None:
+    """End the reader's wait with `Failed` when the reply task died of an unexpected error.
+
+    Storing the reply (or the hand-off) needs the database: if it has gone away, the reader
+    gets an error event instead of waiting forever.
+    """
+    error = None if task.cancelled() else task.exception()
+    if error is None:
+        return
+    logger.error("a reply failed", exc_info=error)
+    REPLIES.labels(endpoint, "error").inc()
+    unavailable = isinstance(error, DBAPIError)
+    queue.put_nowait(Failed(DATABASE_UNAVAILABLE if unavailable else "the reply failed; try again"))
+
+
 async def reply_events(
     engine: Engine,
     turn: StartedTurn,
@@ -145,6 +164,7 @@ async def reply_events(
     task = asyncio.create_task(_produce(engine, turn, assistant, policy, queue, endpoint, options))
     _running.add(task)
     task.add_done_callback(_running.discard)
+    task.add_done_callback(lambda done: _fail_on_error(done, queue, endpoint))
     while True:
         event = await queue.get()
         yield event

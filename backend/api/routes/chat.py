@@ -92,7 +92,11 @@ async def chat(turn: OpenTurnDep, engine: EngineDep, policy: PolicyDep) -> ChatR
     "/chat/stream",
     response_class=EventSourceResponse,
     responses={
-        200: {"description": "`delta` events with text, then one `done` event (or `error`)."},
+        200: {
+            "description": "`delta` events with text, then one `done` event, or an `error` event"
+            " (`detail`, and the `conversation_id` and `conversation_token` the message was"
+            " stored under)."
+        },
         **_RESPONSES,
     },
 )
@@ -118,6 +122,13 @@ async def _stream_events(
         if isinstance(event, Delta):
             yield ServerSentEvent(json.dumps({"text": event.text}), event="delta")
         elif isinstance(event, Failed):
-            yield ServerSentEvent(json.dumps({"detail": event.detail}), event="error")
+            # The customer's message is stored: a new conversation's id and token let the
+            # client go on with it (its first reply never came, so nothing else told them).
+            failed = {
+                "detail": event.detail,
+                "conversation_id": str(started.conversation_id),
+                "conversation_token": started.new_token,
+            }
+            yield ServerSentEvent(json.dumps(failed), event="error")
         else:
             yield ServerSentEvent(event.response.model_dump_json(), event="done")
