@@ -94,7 +94,22 @@ class Settings(BaseSettings):
         5.0, ge=0, description="How often workers check the registry for a promotion; 0: never."
     )
     device: Literal["auto", "cpu", "cuda"] = "auto"
-    max_new_tokens: int = Field(160, ge=1, le=2048)
+    max_new_tokens: int = Field(
+        160, ge=1, le=2048, description="The most tokens a reply may have (API callers' too)."
+    )
+    max_generation_seconds: float = Field(
+        60.0,
+        gt=0,
+        le=3600,
+        description="A reply still generating after this long is stopped, its slot freed, and the"
+        " turn handed to a person (or, with no one to hand to, answered with an error).",
+    )
+    stream_send_timeout_seconds: float = Field(
+        30.0,
+        gt=0,
+        description="A stream whose reader takes longer than this to accept an event is closed,"
+        " so a stalled client holds nothing; its reply is still generated and stored.",
+    )
     temperature: float = Field(0.0, ge=0.0, le=2.0, description="0 means greedy decoding.")
     repetition_penalty: float = Field(
         1.0, ge=1.0, le=2.0, description="Above 1 also penalises copying order numbers."

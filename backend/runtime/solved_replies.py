@@ -12,6 +12,7 @@ and its customer's name is taken out. When retrieval found no solved ticket, the
 import re
 import time
 from collections.abc import AsyncIterator, Iterator, Sequence
+from contextlib import aclosing
 from dataclasses import dataclass
 from typing import Literal, Protocol, runtime_checkable
 
@@ -104,8 +105,9 @@ async def reply_stream(
             yield piece
         yield generation
         return
-    async for item in model.stream(messages, options):
-        yield item
+    async with aclosing(model.stream(messages, options)) as items:  # closed with this one
+        async for item in items:
+            yield item
 
 
 async def whole_reply(

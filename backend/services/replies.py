@@ -8,6 +8,7 @@ import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator
+from contextlib import aclosing
 from dataclasses import dataclass
 
 from sqlalchemy import Engine
@@ -65,6 +66,7 @@ async def _produce(
     queue: asyncio.Queue[ReplyEvent],
     endpoint: str,
     options: GenerationOptions | None,
+    time_limit_s: float | None,
 ) -> None:
     model = assistant.model
     try:
@@ -81,15 +83,20 @@ async def _produce(
         )
         stream = reply_stream(model, turn.prompt_messages, turn.solved_replies, options)
         started, first_piece = time.perf_counter(), True
-        async for item in stream:
-            if isinstance(item, Generation):
-                generation = item
-                continue
-            if first_piece:
-                TURN_STAGE.labels("first_token").observe(time.perf_counter() - started)
-                first_piece = False
-            if text := limiter.feed(guard.feed(filler.feed(item))):
-                queue.put_nowait(Delta(text))
+        try:
+            # Closing the stream at the time limit ends the generation and frees its slot.
+            async with asyncio.timeout(time_limit_s), aclosing(stream):
+                async for item in stream:
+                    if isinstance(item, Generation):
+                        generation = item
+                        continue
+                    if first_piece:
+                        TURN_STAGE.labels("first_token").observe(time.perf_counter() - started)
+                        first_piece = False
+                    if text := limiter.feed(guard.feed(filler.feed(item))):
+                        queue.put_nowait(Delta(text))
+        except TimeoutError as error:
+            raise GenerationError(f"the reply took longer than {time_limit_s:g} s") from error
         if generation is None:
             raise GenerationError("the model stream ended without a reply")
         if rest := limiter.feed(guard.feed(filler.flush()) + guard.flush()) + limiter.flush():
@@ -154,14 +161,20 @@ async def reply_events(
     policy: EscalationPolicy,
     endpoint: str,
     options: GenerationOptions | None = None,
+    time_limit_s: float | None = None,
 ) -> AsyncIterator[ReplyEvent]:
     """Deltas of the reply, then the stored answer, `Replied` (or `Failed`).
 
     The final response may differ from the deltas: a withheld reply ends with the hand-off text.
     `options` (the OpenAI API's) limit the reply; without them the deployment's settings apply.
+    A reply still generating after `time_limit_s` is stopped and fails like a model error.
+    The reply is produced by a task of its own that never waits for the reader, so a slow
+    reader holds no generation slot.
     """
     queue: asyncio.Queue[ReplyEvent] = asyncio.Queue()
-    task = asyncio.create_task(_produce(engine, turn, assistant, policy, queue, endpoint, options))
+    task = asyncio.create_task(
+        _produce(engine, turn, assistant, policy, queue, endpoint, options, time_limit_s)
+    )
     _running.add(task)
     task.add_done_callback(_running.discard)
     task.add_done_callback(lambda done: _fail_on_error(done, queue, endpoint))

@@ -75,12 +75,15 @@ OpenTurnDep = Annotated[OpenTurn, Depends(open_turn)]
 
 
 @router.post("/chat", responses=_RESPONSES, openapi_extra=CHAT_LINKS)
-async def chat(turn: OpenTurnDep, engine: EngineDep, policy: PolicyDep) -> ChatResponse:
+async def chat(
+    turn: OpenTurnDep, engine: EngineDep, policy: PolicyDep, settings: SettingsDep
+) -> ChatResponse:
     """Send a customer message and get the reply (empty while a person handles the chat)."""
     started, assistant = turn.started, turn.assistant
     if isinstance(started, ChatResponse) or assistant is None:
         return started
-    async for event in reply_events(engine, started, assistant, policy, "chat"):
+    time_limit = settings.max_generation_seconds
+    async for event in reply_events(engine, started, assistant, policy, "chat", None, time_limit):
         if isinstance(event, Replied):
             return event.response
         if isinstance(event, Failed):
@@ -101,10 +104,13 @@ async def chat(turn: OpenTurnDep, engine: EngineDep, policy: PolicyDep) -> ChatR
     },
 )
 async def chat_stream(
-    turn: OpenTurnDep, engine: EngineDep, policy: PolicyDep
+    turn: OpenTurnDep, engine: EngineDep, policy: PolicyDep, settings: SettingsDep
 ) -> EventSourceResponse:
     """Send a customer message and receive the reply as server-sent events."""
-    return EventSourceResponse(_stream_events(turn.started, engine, turn.assistant, policy))
+    events = _stream_events(
+        turn.started, engine, turn.assistant, policy, settings.max_generation_seconds
+    )
+    return EventSourceResponse(events, send_timeout=settings.stream_send_timeout_seconds)
 
 
 async def _stream_events(
@@ -112,13 +118,15 @@ async def _stream_events(
     engine: Engine,
     assistant: Assistant | None,
     policy: EscalationPolicy,
+    time_limit_s: float,
 ) -> AsyncIterator[ServerSentEvent]:
     if isinstance(started, ChatResponse) or assistant is None:  # answered without the model
         if started.reply:
             yield ServerSentEvent(json.dumps({"text": started.reply}), event="delta")
         yield ServerSentEvent(started.model_dump_json(), event="done")
         return
-    async for event in reply_events(engine, started, assistant, policy, "chat_stream"):
+    events = reply_events(engine, started, assistant, policy, "chat_stream", None, time_limit_s)
+    async for event in events:
         if isinstance(event, Delta):
             yield ServerSentEvent(json.dumps({"text": event.text}), event="delta")
         elif isinstance(event, Failed):

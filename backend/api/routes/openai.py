@@ -21,7 +21,7 @@ from sqlmodel import Session
 from sse_starlette import EventSourceResponse, ServerSentEvent
 from starlette.concurrency import run_in_threadpool
 
-from backend.api.deps import EngineDep, HolderDep, PolicyDep, SessionDep
+from backend.api.deps import EngineDep, HolderDep, PolicyDep, SessionDep, SettingsDep
 from backend.api.links import COMPLETION_LINKS
 from backend.api.openai_errors import OPENAI_ERRORS, OpenAIError
 from backend.api.openai_schemas import (
@@ -127,6 +127,7 @@ async def chat_completions(
     holder: HolderDep,
     pool: PoolDep,
     policy: PolicyDep,
+    settings: SettingsDep,
 ) -> ChatCompletion | EventSourceResponse:
     """Answer the last user message as the support bot, in the conversation of `user` (or
     `metadata.conversation_id`); a new conversation otherwise."""
@@ -150,10 +151,16 @@ async def chat_completions(
         temperature=body.temperature,
         stop=body.stop_sequences(),
     )
-    completion = _Completion(body.model, started, assistant, engine, policy, options)
+    completion = _Completion(
+        body.model, started, assistant, engine, policy, options, settings.max_generation_seconds
+    )
     if body.stream:
         include_usage = bool(body.stream_options and body.stream_options.include_usage)
-        return EventSourceResponse(completion.chunks(include_usage), ping=15)
+        return EventSourceResponse(
+            completion.chunks(include_usage),
+            ping=15,
+            send_timeout=settings.stream_send_timeout_seconds,
+        )
     return await completion.whole()
 
 
@@ -205,8 +212,10 @@ class _Completion:
         engine: Engine,
         policy: EscalationPolicy,
         options: GenerationOptions,
+        time_limit_s: float,
     ) -> None:
         self.id = f"chatcmpl-{uuid.uuid4().hex}"
+        self.time_limit_s = time_limit_s
         self.created = int(time.time())
         self.model_name = model_name
         self.started, self.assistant = started, assistant
@@ -219,7 +228,13 @@ class _Completion:
             return
         assert self.assistant is not None  # start_turn prepares a reply only for a model
         async for event in reply_events(
-            self.engine, self.started, self.assistant, self.policy, "openai", self.options
+            self.engine,
+            self.started,
+            self.assistant,
+            self.policy,
+            "openai",
+            self.options,
+            self.time_limit_s,
         ):
             yield event
 
