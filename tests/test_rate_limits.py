@@ -24,7 +24,7 @@ from starlette.requests import Request
 from backend.api.main import create_app
 from backend.api.rate_limits import client_ip
 from backend.core.config import Settings
-from backend.core.db import MIGRATIONS_DIR, create_db_engine, migrate
+from backend.core.db import MIGRATIONS_DIR, commit, create_db_engine, migrate
 from backend.models import Message, RateLimitBucket
 from backend.services.agents import create_agent
 from backend.services.api_keys import create_key
@@ -271,6 +271,27 @@ def test_concurrent_hits_through_two_engines_allow_exactly_the_limit(database_ur
     assert len(allowed) == 48 and sum(allowed) == 17
     for engine in engines:
         engine.dispose()
+
+
+def test_the_limiter_never_holds_the_write_lock_while_it_waits_for_a_connection(tmp_path):
+    """Sessions hold their connection while they wait for SQLite's write lock (`commit`); a
+    limiter that took the lock and then waited for the pool deadlocked a busy server."""
+    engine = sa.create_engine(
+        f"sqlite:///{tmp_path}/one.db", poolclass=sa.pool.QueuePool, pool_size=1,
+        max_overflow=0, pool_timeout=10, connect_args={"check_same_thread": False},
+    )  # fmt: skip
+    migrate(str(engine.url))
+    limiter, limit, counted = RateLimiter(engine, Clock()), Limit("ip", _key(), 10), []
+    with Session(engine) as session:
+        session.exec(select(func.count()).select_from(RateLimitBucket)).one()  # holds the pool
+        hitting = threading.Thread(target=lambda: counted.append(limiter.hit([limit])))
+        hitting.start()
+        time.sleep(0.3)  # ordering only: the limiter is now waiting for the one connection
+        session.add(RateLimitBucket(key=_key(), empty_at_ms=0))
+        commit(session)  # needs the write lock: a limiter holding it would never let go
+    hitting.join()
+    assert counted == [None]
+    engine.dispose()
 
 
 def test_a_request_refused_by_one_limit_counts_against_none(database_url):

@@ -80,7 +80,9 @@ class RateLimiter:
         return refusal
 
     def _count(self, limits: Sequence[Limit], now_ms: int) -> Refusal | None:
-        with write_lock(self.engine), self.engine.connect() as connection:
+        # The connection first, then the lock: a writer holding the lock must never wait for
+        # the pool, whose connections may all be held by sessions waiting for the lock.
+        with self.engine.connect() as connection, write_lock(self.engine):
             refusal = self._pour(connection, limits, now_ms)
             if refusal is None:
                 connection.commit()
