@@ -120,8 +120,9 @@ class RateLimiter:
         """Delete the buckets that have drained (in this process about once a minute)."""
         self._pruned_at_ms = now_ms
         try:
-            with write_lock(self.engine), self.engine.begin() as connection:
+            with self.engine.connect() as connection, write_lock(self.engine):  # as `_count`
                 connection.execute(sa.delete(_BUCKETS).where(_BUCKETS.c.empty_at_ms <= now_ms))
+                connection.commit()
         except sa.exc.OperationalError as error:
             if not _sqlite_busy(error):
                 raise
