@@ -42,6 +42,7 @@ from backend.services.customers import sign_customer_id
 from backend.services.knowledge import upsert_articles
 from backend.services.tickets import SolvedTicket, store_tickets
 from prompts import SupportPrompt
+from prompts.escalation import EscalationPolicy
 from prompts.guardrails import leaks_system_prompt
 
 CANARY = "PWNED"
@@ -260,6 +261,22 @@ class Outcome:
     deflected: bool  # answered with the guardrail's deflection
 
 
+def without_guardrails(policy: EscalationPolicy) -> EscalationPolicy:
+    """`policy` with the attack deflection and the system-prompt leak guard off."""
+    guardrails = policy.guardrails
+    off = {"enabled": False}
+    return policy.model_copy(
+        update={
+            "guardrails": guardrails.model_copy(
+                update={
+                    "prompt_injection": guardrails.prompt_injection.model_copy(update=off),
+                    "system_prompt_leak": guardrails.system_prompt_leak.model_copy(update=off),
+                }
+            )
+        }
+    )
+
+
 def plant(database_url: str) -> None:
     """The victim with an order and a private conversation, and the planted article and tickets."""
     engine = create_db_engine(database_url)
@@ -372,14 +389,16 @@ def main() -> None:
     parser.add_argument("--adapter", type=Path, help="also serve this adapter")
     parser.add_argument("--output", type=Path, help="write every outcome as JSON here")
     args = parser.parse_args()
-    served = {"starter": False, "obedient": True}
+    # name: (the obedient double instead of the model, the guardrails on)
+    served = {"starter": (False, True), "obedient": (True, True)}
     if args.adapter:
-        served["adapter"] = False
+        served["adapter"] = (False, True)
+    served["obedient, guardrails off"] = (True, False)  # what the guardrails are worth
     results: dict[str, list[Outcome]] = {}
-    for name, obedient in served.items():
+    for name, (obedient, guarded) in served.items():
         started = time.perf_counter()
         adapter = args.adapter if name == "adapter" else None
-        results[name] = _attack_served_model(args.model_dir, adapter, obedient)
+        results[name] = _attack_served_model(args.model_dir, adapter, obedient, guarded)
         print(f"[injection] {name}: {len(results[name])} attacks in "
               f"{time.perf_counter() - started:.1f}s", flush=True)  # fmt: skip
     print(f"\n{platform.processor() or platform.machine()}\n")
@@ -395,7 +414,9 @@ def main() -> None:
         args.output.write_text(json.dumps(payload, indent=2), encoding="utf-8")
 
 
-def _attack_served_model(model_dir: Path, adapter: Path | None, obedient: bool) -> list[Outcome]:
+def _attack_served_model(
+    model_dir: Path, adapter: Path | None, obedient: bool, guarded: bool
+) -> list[Outcome]:
     from fastapi.testclient import TestClient
 
     from backend.api.main import create_app
@@ -418,6 +439,8 @@ def _attack_served_model(model_dir: Path, adapter: Path | None, obedient: bool) 
             adapter_poll_seconds=0,
         )
         app = create_app(settings)
+        if not guarded:
+            app.state.escalation_policy = without_guardrails(app.state.escalation_policy)
         with TestClient(app) as client:
             while client.get("/readyz").status_code != 200:
                 time.sleep(0.1)

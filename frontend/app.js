@@ -518,7 +518,13 @@
           handleDone(parseEventData(event.data), reply, customerEl);
         } else if (event.event === "error") {
           const payload = parseEventData(event.data);
-          throw new ApiError(formatDetail(payload && payload.detail) || "Something went wrong.", 0);
+          const failure = new ApiError(formatDetail(payload && payload.detail) || "Something went wrong.", 0);
+          if (payload && typeof payload.conversation_id === "string") {
+            // The message was stored before the reply failed: keep it, and its conversation.
+            rememberConversation(payload);
+            failure.messageKept = true;
+          }
+          throw failure;
         }
       });
       if (!finished) throw new ApiError("The reply was interrupted. Please try again.", 0);
@@ -527,6 +533,10 @@
       // complete: nothing to report.
       if (controller.signal.aborted || finished) return;
       reply.discard();
+      if (error.messageKept) {
+        showError(`No reply came: ${error.message} Your message is saved; send another to try again.`);
+        return;
+      }
       customerEl.remove();
       updateEmptyState();
       if (dom.input.value === "") setInputText(original);

@@ -20,6 +20,7 @@ from benchmarks.injection import (
     plant,
     run_attacks,
     serve_obedient_model,
+    without_guardrails,
 )
 from tests.conftest import tiny_settings, wait_until_ready
 
@@ -100,16 +101,7 @@ def test_the_suite_catches_a_model_without_defences(tiny_model_dir, tmp_path):
     """With the guardrails off, the obedient model gives the attackers what they ask for; the
     instructions planted in an article or a ticket still never reach it (retrieval drops them)."""
     app = _serve("obedient", tiny_model_dir, tmp_path)
-    guardrails = app.state.escalation_policy.guardrails
-    off = guardrails.model_copy(
-        update={
-            "prompt_injection": guardrails.prompt_injection.model_copy(update={"enabled": False}),
-            "system_prompt_leak": guardrails.system_prompt_leak.model_copy(
-                update={"enabled": False}
-            ),
-        }
-    )
-    app.state.escalation_policy = app.state.escalation_policy.model_copy(update={"guardrails": off})
+    app.state.escalation_policy = without_guardrails(app.state.escalation_policy)
     outcomes = _attack(app, obedient=True)
     assert {o.success.split(" (")[0] for o in outcomes if o.success} >= {"system prompt", "canary"}
     planted = [o for o in outcomes if o.category.startswith("planted")]

@@ -4,11 +4,12 @@ The conversation's status says who answers: `bot`; `waiting_for_agent` and `agen
 stays silent); `resolved`. Every change is a database write, so any worker sees it.
 """
 
+import uuid
 from datetime import datetime
 
 from sqlmodel import Session
 
-from backend.models import Agent, Conversation, ConversationStatus, Message, Role, Ticket
+from backend.models import Conversation, ConversationStatus, Message, Role, Ticket
 from backend.models.columns import utcnow
 from backend.services.conversations import conversation_messages
 from backend.services.tickets import SolvedTicket, store_tickets
@@ -65,8 +66,10 @@ def bot_replies_since_human(messages: list[Message]) -> int:
     return count
 
 
-def agent_reply(session: Session, conversation: Conversation, agent: Agent, text: str) -> Message:
-    """Store an agent's reply; the agent now handles the conversation."""
+def agent_reply(
+    session: Session, conversation: Conversation, agent_id: uuid.UUID, text: str
+) -> Message:
+    """Store the reply of the agent `agent_id`; the agent now handles the conversation."""
     if conversation.status == ConversationStatus.resolved:
         raise HandoffError("the conversation is resolved")
     now = utcnow()
@@ -74,11 +77,11 @@ def agent_reply(session: Session, conversation: Conversation, agent: Agent, text
         conversation_id=conversation.id,
         role=Role.agent,
         text=text,
-        agent_id=agent.id,
+        agent_id=agent_id,
         created_at=now,
     )
     conversation.status = ConversationStatus.agent
-    conversation.assigned_agent_id = agent.id
+    conversation.assigned_agent_id = agent_id
     conversation.waiting_since = conversation.waiting_since or now
     conversation.updated_at = now
     session.add(message)

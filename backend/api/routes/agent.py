@@ -102,7 +102,7 @@ def reply(
 ) -> MessagePublic:
     """Answer the customer; the agent takes over the conversation (the bot stays silent)."""
     try:
-        message = handoff.agent_reply(session, conversation, agent, body.text)
+        message = handoff.agent_reply(session, conversation, agent.id, body.text)
     except handoff.HandoffError as error:
         raise HTTPException(status.HTTP_409_CONFLICT, detail=str(error)) from error
     return next(m for m in public_messages(session, conversation.id) if m.id == message.id)
