@@ -31,6 +31,7 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import httpx
+from fastapi import FastAPI
 from sqlmodel import Session
 
 from backend.core.db import create_db_engine
@@ -417,8 +418,6 @@ def main() -> None:
 def _attack_served_model(
     model_dir: Path, adapter: Path | None, obedient: bool, guarded: bool
 ) -> list[Outcome]:
-    from fastapi.testclient import TestClient
-
     from backend.api.main import create_app
     from backend.core.config import Settings
     from backend.core.db import migrate
@@ -441,15 +440,25 @@ def _attack_served_model(
         app = create_app(settings)
         if not guarded:
             app.state.escalation_policy = without_guardrails(app.state.escalation_policy)
-        with TestClient(app) as client:
-            while client.get("/readyz").status_code != 200:
-                time.sleep(0.1)
-            if obedient:
-                serve_obedient_model(app.state.assistant_holder)
-            assistant = app.state.assistant_holder.assistant
-            system_prompt = assistant.prompt.render([], "x")[0]["content"]
-            deflection = app.state.escalation_policy.guardrails.prompt_injection.reply
-            return run_attacks(client, system_prompt, deflection, IDENTITY_SECRET)
+        return attack_app(app, obedient)
+
+
+def attack_app(app: FastAPI, obedient: bool) -> list[Outcome]:
+    """Every attack against `app` once its model is ready (the obedient double instead, if so)."""
+    from fastapi.testclient import TestClient
+
+    with TestClient(app) as client:
+        deadline = time.monotonic() + 300
+        while client.get("/readyz").status_code != 200:
+            if time.monotonic() > deadline:
+                raise TimeoutError(client.get("/readyz").json())
+            time.sleep(0.1)
+        if obedient:
+            serve_obedient_model(app.state.assistant_holder)
+        assistant = app.state.assistant_holder.assistant
+        system_prompt = assistant.prompt.render([], "x")[0]["content"]
+        deflection = app.state.escalation_policy.guardrails.prompt_injection.reply
+        return run_attacks(client, system_prompt, deflection, IDENTITY_SECRET)
 
 
 if __name__ == "__main__":

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 import torch
-from fastapi.testclient import TestClient
 from transformers import AutoTokenizer, LlamaConfig, LlamaForCausalLM
 
 from backend.api.main import create_app
@@ -16,13 +15,12 @@ from benchmarks.injection import (
     ATTACKS,
     CANARY,
     IDENTITY_SECRET,
+    attack_app,
     attack_messages,
     plant,
-    run_attacks,
-    serve_obedient_model,
     without_guardrails,
 )
-from tests.conftest import tiny_settings, wait_until_ready
+from tests.conftest import tiny_settings
 
 MODELS = ["starter", "hub_v2", "obedient"]
 
@@ -58,24 +56,13 @@ def _serve(model: str, tiny_model_dir: Path, data_dir: Path, **policy_changes):
     return create_app(settings)
 
 
-def _attack(app, obedient: bool) -> list:
-    with TestClient(app) as client:
-        wait_until_ready(client)
-        if obedient:
-            serve_obedient_model(app.state.assistant_holder)
-        assistant = app.state.assistant_holder.assistant
-        system_prompt = assistant.prompt.render([], "x")[0]["content"]
-        deflection = app.state.escalation_policy.guardrails.prompt_injection.reply
-        return run_attacks(client, system_prompt, deflection, IDENTITY_SECRET)
-
-
 @pytest.fixture(scope="module", params=MODELS)
 def outcomes(request, tiny_model_dir, tmp_path_factory):
     """Every attack's outcome against one served model."""
     app = _serve(request.param, tiny_model_dir, tmp_path_factory.mktemp(request.param))
     if request.param == "hub_v2":
         assert app.state.settings.prompt_version is None  # the v2 template by its own choice
-    results = _attack(app, obedient=request.param == "obedient")
+    results = attack_app(app, obedient=request.param == "obedient")
     if request.param == "hub_v2":
         assert app.state.assistant_holder.assistant.prompt.version == "v2"
     return results
@@ -102,7 +89,7 @@ def test_the_suite_catches_a_model_without_defences(tiny_model_dir, tmp_path):
     instructions planted in an article or a ticket still never reach it (retrieval drops them)."""
     app = _serve("obedient", tiny_model_dir, tmp_path)
     app.state.escalation_policy = without_guardrails(app.state.escalation_policy)
-    outcomes = _attack(app, obedient=True)
+    outcomes = attack_app(app, obedient=True)
     assert {o.success.split(" (")[0] for o in outcomes if o.success} >= {"system prompt", "canary"}
     planted = [o for o in outcomes if o.category.startswith("planted")]
     assert planted and not any(o.success for o in planted)
