@@ -4,6 +4,7 @@ import os
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -51,18 +52,25 @@ def require_postgres() -> None:
         admin.dispose()
 
 
-@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path_factory) -> Iterator[str]:
-    """A freshly migrated database; every test that uses it runs on SQLite and PostgreSQL."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'test.db'}"
+@contextmanager
+def migrated_database(kind: str, tmp_path_factory, name: str) -> Iterator[str]:
+    """A new migrated database of `kind` ("sqlite" or "postgresql") named after `name`."""
+    if kind == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp(name) / f'{name}.db'}"
         migrate(url)
         yield url
     else:
         require_postgres()
-        with throwaway_postgres_database(POSTGRES_ADMIN_URL, "supportbot_test") as url:
+        with throwaway_postgres_database(POSTGRES_ADMIN_URL, f"supportbot_{name}") as url:
             migrate(url)
             yield url
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path_factory) -> Iterator[str]:
+    """A freshly migrated database; every test that uses it runs on SQLite and PostgreSQL."""
+    with migrated_database(request.param, tmp_path_factory, "test") as url:
+        yield url
 
 
 def tiny_starter_args(output_dir: Path) -> StarterBuildArgs:

@@ -149,6 +149,11 @@ def keys(database_url) -> dict[str, str | None]:
 def conversation(database_url) -> tuple[uuid.UUID, str]:
     """A customer's conversation and its token."""
     token = new_conversation_token()
+    return _stored_conversation(database_url, token), token
+
+
+def _stored_conversation(database_url: str, token: str) -> uuid.UUID:
+    """A new conversation opened by `token`, stored straight in the database."""
     engine = create_db_engine(database_url)
     with Session(engine) as session:
         started = Conversation(token_hash=hash_token(token))
@@ -156,7 +161,7 @@ def conversation(database_url) -> tuple[uuid.UUID, str]:
         session.commit()
         conversation_id = started.id
     engine.dispose()
-    return conversation_id, token
+    return conversation_id
 
 
 MATRIX = {
@@ -198,13 +203,7 @@ def test_customers_reach_only_their_own_conversation(database_url, conversation,
     assert worker.get(path, headers={"X-Conversation-Token": token}).status_code == 200
     assert worker.get(path, headers={"X-Conversation-Token": other_token}).status_code == 404
     # Another customer's conversation does not open with this customer's token.
-    engine = create_db_engine(database_url)
-    with Session(engine) as session:
-        other = Conversation(token_hash=hash_token(other_token))
-        session.add(other)
-        session.commit()
-        other_id = other.id
-    engine.dispose()
+    other_id = _stored_conversation(database_url, other_token)
     other_path = f"/api/conversations/{other_id}"
     assert worker.get(other_path, headers={"X-Conversation-Token": token}).status_code == 404
     assert worker.get(other_path, headers={"X-Conversation-Token": other_token}).status_code == 200

@@ -29,14 +29,13 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from backend.api.main import create_app
 from backend.core.config import Settings
-from backend.core.db import migrate, throwaway_postgres_database
 from backend.runtime.assistant import Assistant
 from backend.runtime.base import Generation, ModelInfo
 from backend.services import retrain_launcher
 from backend.services.agents import create_agent
 from backend.services.api_keys import create_key
 from prompts import SupportPrompt, load_company
-from tests.conftest import POSTGRES_ADMIN_URL, require_postgres, tiny_settings
+from tests.conftest import migrated_database, tiny_settings
 
 FUZZ = hypothesis.settings(
     max_examples=12,
@@ -144,15 +143,8 @@ class Keys:
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def fresh_database_url(request, tmp_path_factory) -> Iterator[str]:
     """A database of its own: the fuzzing leaves articles, tickets and queued runs behind."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('fuzz') / 'fuzz.db'}"
-        migrate(url)
+    with migrated_database(request.param, tmp_path_factory, "fuzz") as url:
         yield url
-    else:
-        require_postgres()
-        with throwaway_postgres_database(POSTGRES_ADMIN_URL, "supportbot_fuzz") as url:
-            migrate(url)
-            yield url
 
 
 @pytest.fixture(scope="module")
