@@ -330,6 +330,10 @@ def main() -> None:
     try:
         variants = [
             ("batching", {"SUPPORTBOT_BATCHING": "continuous"}),
+            (
+                "batching, transformers' manager",
+                {"SUPPORTBOT_BATCHING": "continuous", "SUPPORTBOT_BATCH_ENGINE": "paged"},
+            ),
             ("one at a time", {"SUPPORTBOT_BATCHING": "off"}),
         ]
         if args.adapter:

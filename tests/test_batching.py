@@ -31,10 +31,14 @@ def messages(question: str) -> list[dict[str, str]]:
     ]
 
 
-def chat_model(model_dir, adapter=None, merge=True) -> LocalChatModel:
+ENGINES = ["rows", "paged"]  # the CPU's own engine, and transformers' manager (the GPU's)
+
+
+def chat_model(model_dir, engine: str, adapter=None, merge=True) -> LocalChatModel:
     model, tokenizer = load_causal_lm(model_dir, adapter, merge_adapter=merge)
     config = generation_config_for(model, tokenizer, 32, 0.0, 1.0)
-    return LocalChatModel(model, tokenizer, ModelInfo("tiny"), config, batching=BatchingLimits())
+    limits = BatchingLimits(engine=engine)
+    return LocalChatModel(model, tokenizer, ModelInfo("tiny"), config, batching=limits)
 
 
 def alone(model: LocalChatModel, question: str, options=None) -> Generation:
@@ -60,9 +64,9 @@ async def together(model: LocalChatModel, questions, options=None):
     return results, events
 
 
-@pytest.fixture(scope="module")
-def batched(tiny_model_dir) -> LocalChatModel:
-    model = chat_model(tiny_model_dir)
+@pytest.fixture(scope="module", params=ENGINES)
+def batched(request, tiny_model_dir) -> LocalChatModel:
+    model = chat_model(tiny_model_dir, request.param)
     assert model.batcher is not None
     yield model
     model.retire()
@@ -100,13 +104,59 @@ def test_requests_the_batch_cannot_honour_decode_alone(batched):
     assert text.strip() == generation.text and 0 < generation.generated_tokens <= 8
 
 
-def test_a_reader_who_leaves_frees_the_slot_at_once(tiny_model_dir):
-    model, tokenizer = load_causal_lm(tiny_model_dir)
+def never_ending(model_dir, limits: BatchingLimits, max_new_tokens: int) -> LocalChatModel:
+    """A batched model whose replies run to their token cap (it never ends one itself)."""
+    model, tokenizer = load_causal_lm(model_dir)
     never = tokenizer.convert_tokens_to_ids(tokenizer.pad_token)  # greedy never picks it
-    config = GenerationConfig(max_new_tokens=400, do_sample=False, eos_token_id=never)
-    long = LocalChatModel(
-        model, tokenizer, ModelInfo("tiny"), config, batching=BatchingLimits(max_requests=1)
-    )
+    config = GenerationConfig(max_new_tokens=max_new_tokens, do_sample=False, eos_token_id=never)
+    return LocalChatModel(model, tokenizer, ModelInfo("tiny"), config, batching=limits)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_replies_that_join_a_running_batch_decode_as_if_alone(tiny_model_dir, engine):
+    # A long reply is decoding when a longer prompt joins (the rows engine makes room on the
+    # left), then short ones come and go (rows move, dead columns are dropped): every reply
+    # is still the one it gets alone.
+    model = never_ending(tiny_model_dir, BatchingLimits(engine=engine), 120)
+    long_question = " ".join(QUESTIONS)  # a longer prompt than any running reply's
+    late = [long_question, QUESTIONS[2], QUESTIONS[3]]
+    short = GenerationOptions(max_new_tokens=12)
+
+    async def scenario():
+        events: list = []
+        first = asyncio.create_task(streamed(model, QUESTIONS[0], events))
+        while not events:
+            await asyncio.sleep(0.005)
+        joined = await asyncio.gather(*(streamed(model, q, [], short) for q in late))
+        return await first, joined
+
+    try:
+        (_, first), joined = asyncio.run(scenario())
+        assert first.text == alone(model, QUESTIONS[0]).text
+        assert first.generated_tokens == 120
+        for question, (_, generation) in zip(late, joined, strict=True):
+            reference = alone(model, question, short)
+            assert generation.text == reference.text
+            assert generation.mean_logprob == pytest.approx(reference.mean_logprob, abs=1e-3)
+    finally:
+        model.retire()
+
+
+def test_a_small_cache_makes_replies_wait_not_fail(tiny_model_dir):
+    # Room for one reply's row at a time: the others wait for it to finish, and all are whole.
+    model = never_ending(tiny_model_dir, BatchingLimits(cache_tokens=64, engine="rows"), 16)
+    try:
+        results, _ = asyncio.run(together(model, QUESTIONS))
+        for question, (_, generation) in zip(QUESTIONS, results, strict=True):
+            assert generation.text == alone(model, question).text
+            assert generation.generated_tokens == 16
+    finally:
+        model.retire()
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_reader_who_leaves_frees_the_slot_at_once(tiny_model_dir, engine):
+    long = never_ending(tiny_model_dir, BatchingLimits(max_requests=1, engine=engine), 400)
 
     async def leave_after_first_token() -> None:
         async with aclosing(long.stream(messages(QUESTIONS[0]))) as stream:
@@ -115,11 +165,11 @@ def test_a_reader_who_leaves_frees_the_slot_at_once(tiny_model_dir):
 
     async def scenario() -> tuple[int, int]:
         [(_, whole)], _ = await together(long, [QUESTIONS[0]])
-        steps_before = long.batcher.manager.current_batch
+        steps_before = long.batcher.engine.steps
         await leave_after_first_token()
         short = GenerationOptions(max_new_tokens=5)
         await together(long, [QUESTIONS[1]], short)  # one slot: it waits for the leaver's
-        return whole.generated_tokens, long.batcher.manager.current_batch - steps_before
+        return whole.generated_tokens, long.batcher.engine.steps - steps_before
 
     try:
         whole_tokens, steps = asyncio.run(scenario())
@@ -129,13 +179,16 @@ def test_a_reader_who_leaves_frees_the_slot_at_once(tiny_model_dir):
     assert steps < 40  # the leaver's 400 steps were never run
 
 
-def test_an_unmerged_adapter_batches_like_the_merged_one(tiny_model_dir, tiny_adapter):
+@pytest.mark.parametrize("engine", ENGINES)
+def test_an_unmerged_adapter_batches_like_the_merged_one(tiny_model_dir, tiny_adapter, engine):
     adapter = tiny_adapter["output_dir"]
-    merged, unmerged = (chat_model(tiny_model_dir, adapter, merge=m) for m in (True, False))
+    merged, unmerged = (
+        chat_model(tiny_model_dir, engine, adapter, merge=m) for m in (True, False)
+    )
     try:
         results = [asyncio.run(together(m, QUESTIONS[:3]))[0] for m in (merged, unmerged)]
         references = [alone(merged, q).text for q in QUESTIONS[:3]]
-        base = chat_model(tiny_model_dir)
+        base = chat_model(tiny_model_dir, engine)
         base_texts = [alone(base, q).text for q in QUESTIONS[:3]]
     finally:
         merged.retire()
@@ -145,8 +198,9 @@ def test_an_unmerged_adapter_batches_like_the_merged_one(tiny_model_dir, tiny_ad
     assert references != base_texts  # the adapter is in the batch's forward passes
 
 
-def test_a_retired_model_finishes_its_replies_then_stops(tiny_model_dir):
-    model = chat_model(tiny_model_dir)
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_retired_model_finishes_its_replies_then_stops(tiny_model_dir, engine):
+    model = chat_model(tiny_model_dir, engine)
     references = [alone(model, q).text for q in QUESTIONS[:3]]
 
     async def retire_mid_stream():
@@ -159,14 +213,14 @@ def test_a_retired_model_finishes_its_replies_then_stops(tiny_model_dir):
 
     replies = asyncio.run(retire_mid_stream())
     assert [g.text for _, g in replies] == references
-    assert model.batcher.manager is None  # drained and stopped
+    assert model.batcher.engine is None  # drained and stopped
     # A customer who picked this model just before the swap is still answered.
     [(_, late)], _ = asyncio.run(together(model, QUESTIONS[:1]))
     assert late.text == references[0]
     deadline = time.monotonic() + 30
-    while model.batcher.manager is not None and time.monotonic() < deadline:
+    while model.batcher.engine is not None and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert model.batcher.manager is None
+    assert model.batcher.engine is None
 
 
 def test_batching_off_generates_one_reply_at_a_time(tiny_model_dir):

@@ -122,8 +122,21 @@ class Settings(BaseSettings):
     )
     batching: Literal["continuous", "off"] = Field(
         "continuous",
-        description="continuous: replies decode together on one shared KV cache (transformers'"
-        " continuous batching); off: one generate call per reply.",
+        description="continuous: replies decode together on one shared KV cache (see"
+        " batch_engine); off: one generate call per reply.",
+    )
+    batch_engine: Literal["auto", "rows", "paged"] = Field(
+        "auto",
+        description="The continuous batch's engine. rows: one preallocated KV cache row per"
+        " reply (supportbot's, for CPUs); paged: transformers' ContinuousBatchingManager"
+        " (for GPUs, with its paged attention kernels); auto: paged on CUDA, rows otherwise.",
+    )
+    batch_threads: int = Field(
+        1,
+        ge=1,
+        description="torch threads of the rows engine's loop. On a CPU that also runs the"
+        " prompt layer's MiniLM passes, one: each thread that runs torch has its own team of"
+        " OpenMP threads, and two teams spinning on the same cores slow both.",
     )
     batch_max_requests: int = Field(
         32, ge=1, description="Replies decoding together in the continuous batch; more wait."

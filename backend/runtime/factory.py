@@ -102,7 +102,12 @@ def _local_chat_model(
         model, tokenizer, settings.max_new_tokens, settings.temperature, settings.repetition_penalty
     )
     batching = (
-        BatchingLimits(settings.batch_max_requests, settings.kv_cache_tokens)
+        BatchingLimits(
+            settings.batch_max_requests,
+            settings.kv_cache_tokens,
+            settings.batch_engine,
+            settings.batch_threads,
+        )
         if settings.batching == "continuous"
         else None
     )

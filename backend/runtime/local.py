@@ -201,12 +201,12 @@ class LocalChatModel:
         logprobs: list[float] = []
         try:
             async with aclosing(self.batcher.stream(prompt, config.max_new_tokens)) as outputs:
-                async for output in outputs:
-                    new = output.generated_tokens[len(tokens) :]
-                    tokens, logprobs = output.generated_tokens, output.logprobs
-                    if new and first_token_at is None:
+                async for progress in outputs:
+                    tokens += progress.tokens
+                    logprobs += progress.logprobs
+                    if progress.tokens and first_token_at is None:
                         first_token_at = time.perf_counter()
-                    pieces = [p for t in new if (p := decoder.step(backend, t))]
+                    pieces = [p for t in progress.tokens if (p := decoder.step(backend, t))]
                     if pieces:
                         text += "".join(pieces)
                         yield "".join(pieces)
