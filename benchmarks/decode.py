@@ -3,11 +3,12 @@
 In one run, on the same model and prompts:
 1. memory bandwidth: copying a buffer far larger than the caches (DRAM) and one the size of
    the model's weights (what a decode step reads), with torch on all cores;
-2. decode tokens/s at batch 1 (`generate`, and one request alone in the continuous batch) next
+2. decode tokens/s at batch 1 (`generate`, and one request alone in either batch engine) next
    to the bound the bandwidth sets: every new token reads every weight once, so tokens/s can be
    at most bandwidth / weight bytes;
-3. aggregate tokens/s of 16 replies decoding together in the continuous batch, for the base
-   model, the adapter merged into it (`merge_and_unload`) and the adapter unmerged (PeftModel).
+3. aggregate tokens/s of 16 replies decoding together in the continuous batch: the base model
+   in the rows engine and in transformers' manager, and (rows engine) the adapter merged into
+   it (`merge_and_unload`) and unmerged (PeftModel).
 
     python benchmarks/decode.py --model-dir data/models/starter --adapter data/adapters/<version>
 """
@@ -72,12 +73,15 @@ def messages(question: str) -> list[dict[str, str]]:
     return [{"role": "system", "content": SYSTEM}, {"role": "user", "content": question}]
 
 
-def chat_model(model_dir: Path, adapter: Path | None, merge: bool, new_tokens: int, batch=True):
+def chat_model(
+    model_dir: Path, adapter: Path | None, merge: bool, new_tokens: int, engine: str | None = "rows"
+) -> LocalChatModel:
+    """The model behind the runtime; `engine`: the batch's (None: no batching)."""
     model, tokenizer = load_causal_lm(model_dir, adapter, merge_adapter=merge)
     config = generation_config_for(model, tokenizer, new_tokens, 0.0, 1.0)
     # Every reply runs to the cap (the model never writes padding): the same work each time.
     config.eos_token_id = tokenizer.pad_token_id
-    limits = BatchingLimits() if batch else None
+    limits = BatchingLimits(engine=engine) if engine else None
     chat = LocalChatModel(model, tokenizer, ModelInfo("bench"), config, batching=limits)
     chat.warm_up()
     return chat
@@ -119,23 +123,29 @@ def main() -> None:
           f"torch {torch.__version__} with {torch.get_num_threads()} threads")  # fmt: skip
     # `generate` first, before any batch loop exists: once a second thread has run torch ops
     # (the batch's loop), this thread's ops run slower (docs/benchmarks.md).
-    plain = chat_model(args.model_dir, None, True, args.new_tokens, batch=False)
+    plain = chat_model(args.model_dir, None, True, args.new_tokens, engine=None)
     weights = weight_bytes(plain.model)
     dram = copy_bandwidth(1 << 30)
     cached = copy_bandwidth(max(weights, 1 << 20))
     alone = generate_tokens_per_s(plain, args.rounds)
     base = chat_model(args.model_dir, None, True, args.new_tokens)
+    paged = chat_model(args.model_dir, None, True, args.new_tokens, engine="paged")
     one_batched = asyncio.run(batched_tokens_per_s(base, 1, args.rounds * len(QUESTIONS)))
+    one_paged = asyncio.run(batched_tokens_per_s(paged, 1, args.rounds * len(QUESTIONS)))
     print(f"weights read per token: {weights / 1e6:.1f} MB")
     print(f"copy bandwidth: {dram:.1f} GB/s (1 GiB buffer), {cached:.1f} GB/s (weights' size)")
     print("| batch 1 | tokens/s | bound at 1 GiB bandwidth | at weights'-size bandwidth |")
     print("|---|---|---|---|")
-    for name, rate in (("generate", alone), ("continuous batch, alone", one_batched)):
+    for name, rate in (
+        ("generate", alone),
+        ("continuous batch (rows engine), alone", one_batched),
+        ("continuous batch (transformers' manager), alone", one_paged),
+    ):
         print(f"| {name} | {rate:.0f} | {rate / (dram * 1e9 / weights):.1%} of "
               f"{dram * 1e9 / weights:.0f} | {rate / (cached * 1e9 / weights):.1%} of "
               f"{cached * 1e9 / weights:.0f} |")  # fmt: skip
 
-    variants = {"base model": base}
+    variants = {"base model": base, "base model, transformers' manager": paged}
     if args.adapter:
         variants["LoRA merged"] = chat_model(args.model_dir, args.adapter, True, args.new_tokens)
         variants["LoRA unmerged"] = chat_model(args.model_dir, args.adapter, False, args.new_tokens)

@@ -59,6 +59,7 @@ class _GroupEncoder:
 
     def embed(self, texts: list[str]) -> np.ndarray:
         rows: list[np.ndarray | Future[np.ndarray]] = []
+        texts = [_as_encoded(text) for text in texts]
         with self._lock:
             for text in texts:
                 if (vector := self._cache.get(text)) is not None:
@@ -106,6 +107,17 @@ class _GroupEncoder:
 
 
 _GROUPS = _GroupEncoder()
+
+
+def _as_encoded(text: str) -> str:
+    """The text as MiniLM reads it: its tokenizer lowercases, so a message and the lowercased
+    copy the escalation check scores are one text, encoded once."""
+    return text.lower() if _lowercases() else text
+
+
+@cache
+def _lowercases() -> bool:
+    return bool(getattr(load_embedder().tokenizer, "do_lower_case", False))
 
 
 def forget_cached_embeddings() -> None:

@@ -67,9 +67,11 @@ def test_a_turns_texts_are_encoded_once_and_then_come_from_the_cache(monkeypatch
     monkeypatch.setattr(embeddings, "_encode", counting_encode)
     forget_cached_embeddings()
     message, piece = "My tent pole snapped on day two.", "my tent pole snapped on day two"
-    first = embed([message, piece, message])
-    assert encoded == [[message, piece]]  # one pass, each text once
-    assert np.allclose(first[0], first[2])
+    first = embed([message, piece, message, message.lower()])
+    # One pass, each text once: MiniLM lowercases, so a text and its lowercase are one text.
+    assert encoded == [[message.lower(), piece]]
+    assert np.allclose(first[0], first[2]) and np.allclose(first[0], first[3])
+    assert np.allclose(first[0], _encode([message], 1)[0], atol=1e-5)  # the same vector
     again = np.vstack([embed([piece]), embed([message])])
-    assert encoded == [[message, piece]]  # later calls are served from the cache
+    assert encoded == [[message.lower(), piece]]  # later calls are served from the cache
     assert np.allclose(again, first[[1, 0]])
