@@ -182,9 +182,7 @@ def test_a_reader_who_leaves_frees_the_slot_at_once(tiny_model_dir, engine):
 @pytest.mark.parametrize("engine", ENGINES)
 def test_an_unmerged_adapter_batches_like_the_merged_one(tiny_model_dir, tiny_adapter, engine):
     adapter = tiny_adapter["output_dir"]
-    merged, unmerged = (
-        chat_model(tiny_model_dir, engine, adapter, merge=m) for m in (True, False)
-    )
+    merged, unmerged = (chat_model(tiny_model_dir, engine, adapter, merge=m) for m in (True, False))
     try:
         results = [asyncio.run(together(m, QUESTIONS[:3]))[0] for m in (merged, unmerged)]
         references = [alone(merged, q).text for q in QUESTIONS[:3]]

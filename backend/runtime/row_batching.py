@@ -25,7 +25,7 @@ import logging
 import threading
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import torch
 from transformers import GenerationConfig, PreTrainedModel
@@ -173,13 +173,6 @@ class RowCache(Cache):
             layer.values[row, :, end - width : end] = filled.values[index]
 
 
-@dataclass
-class _Queue:
-    """Replies waiting for a row (guarded by the engine's condition)."""
-
-    requests: list[BatchRequest] = field(default_factory=list)
-
-
 class RowBatchEngine:
     """Decodes every running reply together on one background thread, a token a step."""
 
@@ -206,7 +199,7 @@ class RowBatchEngine:
         self._cache = RowCache(model)
         self._mask = torch.zeros((0, 0), dtype=torch.bool)  # [rows, columns] a row attends to
         self._running: list[BatchRequest] = []
-        self._queue = _Queue()
+        self._queue: list[BatchRequest] = []  # waiting for a row, guarded by `_wake`
         self._wake = threading.Condition()
         self._stopping = False
         self.steps = 0  # decode steps taken
@@ -217,12 +210,12 @@ class RowBatchEngine:
         """Queue a reply; it joins the batch at the next step that has room for it."""
         room = self.context_window - len(request.prompt)
         if room < 1 or not request.prompt:
-            raise ValueError(f"the prompt does not fit the {self.context_window}-token context")
+            raise RuntimeError(f"the prompt does not fit the {self.context_window}-token context")
         request.max_new_tokens = min(request.max_new_tokens, room)
         with self._wake:
             if self._stopping:
                 raise RuntimeError("the batch is stopping")
-            self._queue.requests.append(request)
+            self._queue.append(request)
             self._wake.notify()
 
     @staticmethod
@@ -253,7 +246,7 @@ class RowBatchEngine:
         torch.set_num_threads(self.threads)  # this thread's own team (OpenMP's is per thread)
         while True:
             with self._wake:
-                while not (self._stopping or self._queue.requests or self._running):
+                while not (self._stopping or self._queue or self._running):
                     self._wake.wait()
                 if self._stopping:
                     break
@@ -274,24 +267,24 @@ class RowBatchEngine:
                 self._cache.frame.rows = self._cache.frame.column = 0
             _send(outbox)
         stopped = Progress([], [], finished=True, error="the batch stopped")
-        _send([(r, stopped) for r in [*self._running, *self._queue.requests]])
+        _send([(r, stopped) for r in [*self._running, *self._queue]])
 
     def _admit(self) -> list[BatchRequest]:
         """The queued replies that join now: rows free, cache room, one prefill chunk."""
-        self._queue.requests = [r for r in self._queue.requests if not r.cancelled]
+        self._queue = [r for r in self._queue if not r.cancelled]
         taken: list[BatchRequest] = []
         tokens = 0
-        columns = max([r.length for r in self._running if not r.cancelled], default=0)
-        for request in self._queue.requests:
+        longest = max((r.length for r in self._running), default=0)
+        for request in self._queue:
             rows = len(self._running) + len(taken) + 1
-            columns = max(columns, len(request.prompt)) + 1
+            longest = max(longest, len(request.prompt))
             if taken and tokens + len(request.prompt) > PREFILL_CHUNK_TOKENS:
                 break
-            if rows > self.max_requests or (rows > 1 and rows * columns > self.cache_tokens):
+            if rows > self.max_requests or (rows > 1 and rows * (longest + 1) > self.cache_tokens):
                 break
             taken.append(request)
             tokens += len(request.prompt)
-        del self._queue.requests[: len(taken)]
+        del self._queue[: len(taken)]
         return taken
 
     def _drop_cancelled(self) -> None:
