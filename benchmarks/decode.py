@@ -8,7 +8,9 @@ In one run, on the same model and prompts:
    at most bandwidth / weight bytes;
 3. aggregate tokens/s of 16 replies decoding together in the continuous batch: the base model
    in the rows engine and in transformers' manager, and (rows engine) the adapter merged into
-   it (`merge_and_unload`) and unmerged (PeftModel).
+   it (`merge_and_unload`) and unmerged (PeftModel);
+4. the same 16 replies while another thread runs MiniLM passes (as the prompt layer does), with
+   the rows engine's loop on one torch thread and on two.
 
     python benchmarks/decode.py --model-dir data/models/starter --adapter data/adapters/<version>
 """
@@ -18,7 +20,10 @@ import asyncio
 import os
 import platform
 import statistics
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import torch
@@ -27,6 +32,7 @@ from backend.runtime.base import Generation, ModelInfo
 from backend.runtime.batching import BatchingLimits
 from backend.runtime.loading import load_causal_lm
 from backend.runtime.local import LocalChatModel, generation_config_for
+from prompts.embeddings import load_embedder
 
 QUESTIONS = [
     "Where is my order LO-482193? It was supposed to arrive yesterday.",
@@ -74,14 +80,19 @@ def messages(question: str) -> list[dict[str, str]]:
 
 
 def chat_model(
-    model_dir: Path, adapter: Path | None, merge: bool, new_tokens: int, engine: str | None = "rows"
+    model_dir: Path,
+    adapter: Path | None,
+    merge: bool,
+    new_tokens: int,
+    engine: str | None = "rows",
+    threads: int = 1,
 ) -> LocalChatModel:
     """The model behind the runtime; `engine`: the batch's (None: no batching)."""
     model, tokenizer = load_causal_lm(model_dir, adapter, merge_adapter=merge)
     config = generation_config_for(model, tokenizer, new_tokens, 0.0, 1.0)
     # Every reply runs to the cap (the model never writes padding): the same work each time.
     config.eos_token_id = tokenizer.pad_token_id
-    limits = BatchingLimits(engine=engine) if engine else None
+    limits = BatchingLimits(engine=engine, threads=threads) if engine else None
     chat = LocalChatModel(model, tokenizer, ModelInfo("bench"), config, batching=limits)
     chat.warm_up()
     return chat
@@ -160,6 +171,47 @@ def main() -> None:
         rate = statistics.median(measured)
         print(f"| {name} | {rate:.0f} | {rate / statistics.median(rates['base model']):.2f}x |")
     for chat in variants.values():
+        chat.retire()
+    beside_minilm(args)
+
+
+@contextmanager
+def minilm_passes() -> Iterator[None]:
+    """MiniLM passes on another thread meanwhile, as sixteen turns' prompt layer runs them."""
+    embedder, stop = load_embedder(), threading.Event()
+    texts = [f"Hi, customer {i} here. {QUESTIONS[i % len(QUESTIONS)]}" for i in range(16)]
+
+    def encode() -> None:
+        while not stop.is_set():
+            embedder.encode(texts, batch_size=len(texts))
+            stop.wait(0.05)
+
+    thread = threading.Thread(target=encode)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+
+
+def beside_minilm(args: argparse.Namespace) -> None:
+    """The rows engine's loop on one torch thread against two, while MiniLM encodes: every
+    thread that runs torch has its own OpenMP team, and two teams spin on the same cores."""
+    engines = {
+        n: chat_model(args.model_dir, None, True, args.new_tokens, threads=n) for n in (1, 2)
+    }
+    rates: dict[int, list[float]] = {}
+    with minilm_passes():
+        for _ in range(args.rounds):
+            for threads, chat in engines.items():
+                rates.setdefault(threads, []).append(asyncio.run(batched_tokens_per_s(chat, 16, 1)))
+    print()
+    print("| 16 replies together, MiniLM encoding on another thread | tokens/s |")
+    print("|---|---|")
+    for threads, measured in rates.items():
+        print(f"| rows engine, {threads} torch thread(s) | {statistics.median(measured):.0f} |")
+    for chat in engines.values():
         chat.retire()
 
 

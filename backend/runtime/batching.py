@@ -3,8 +3,8 @@
 Two engines, one behaviour:
 - on a GPU, transformers' `ContinuousBatchingManager` (the engine behind `transformers serve`),
   with its paged cache and paged attention kernels;
-- on a CPU, `RowBatchEngine` (`backend.runtime.row_batching`): the manager's per-step gathering
-  and bookkeeping cost a CPU about four times the throughput (docs/benchmarks.md).
+- on a CPU, `RowBatchEngine` (`backend.runtime.row_batching`): without the manager's per-step
+  gathering and bookkeeping, 16 replies decode 1.3-1.4 times as fast (docs/benchmarks.md).
 
 Either way a new request joins at the next step, a finished or cancelled one frees its place at
 once, outputs reach the event loop per step, and a swapped-out model's batch finishes its
