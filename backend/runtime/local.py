@@ -408,9 +408,10 @@ def _batcher_for(
 ) -> ContinuousBatcher | None:
     """A continuous batch for the model, if it asked for and can have one.
 
-    It needs SDPA attention (the manager would switch an eager model to its paged attention,
-    which the rankings' plain forward passes on another thread cannot use), a fast tokenizer
-    to decode the stream, and settings the batch honours (`batchable`).
+    It needs SDPA attention (the rows engine hands it a boolean 4D mask; the manager would
+    switch an eager model to its paged attention, which the rankings' plain forward passes on
+    another thread cannot use), a fast tokenizer to decode the stream, and settings the batch
+    honours (`batchable`).
     """
     if limits is None or not batchable(config, config):
         return None
