@@ -84,6 +84,7 @@ def test_a_stalled_reader_holds_no_connection_and_its_reply_is_stored(
     app = _app(
         model, database_url, tiny_model_dir, tmp_path, stream_send_timeout_seconds=0.5,
         max_new_tokens=2048,
+        max_generation_seconds=3600,  # a busy machine must not turn this into the time-cap case
     )  # fmt: skip
     marker = f"stalled-{uuid.uuid4().hex[:8]}"
     with serve_in_thread(app) as base_url, httpx.Client(base_url=base_url) as client:
