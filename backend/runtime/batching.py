@@ -153,6 +153,8 @@ class PagedEngine:
             nonlocal seen
             tokens, logprobs = output.generated_tokens[seen:], output.logprobs[seen:]
             seen = len(output.generated_tokens)
+            if output.is_finished():
+                self._ids.pop(id(request), None)
             request.report(Progress(tokens, logprobs, output.is_finished(), output.error))
 
         self._manager.register_result_handler(request_id, progress)
